@@ -1,0 +1,252 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"muster"
+	"muster/internal/vault"
+)
+
+// newEventID returns a random globally unique event id. Gates mint their own
+// ids the same way so that a re-sent event is recognised, not doubled.
+func newEventID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// NewEventID is newEventID for other packages (gates, tests).
+func NewEventID() string { return newEventID() }
+
+func jsonRaw(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only muster's own plain types reach here
+	}
+	return b
+}
+
+// eventRow is the stored form of an event: its data sealed.
+type eventRow struct {
+	seq                    int64
+	id                     string
+	at                     int64
+	actor, typ             string
+	personID, caseID       int64
+	partner, from, to, cat string
+	sealed                 []byte
+	hash                   []byte
+}
+
+// canonical is the byte string the chain authenticates: every column, each
+// length-prefixed, so no two different rows encode alike.
+func (r *eventRow) canonical() []byte {
+	var b bytes.Buffer
+	num := func(v int64) {
+		var x [8]byte
+		binary.BigEndian.PutUint64(x[:], uint64(v))
+		b.Write(x[:])
+	}
+	str := func(v []byte) {
+		num(int64(len(v)))
+		b.Write(v)
+	}
+	num(r.seq)
+	str([]byte(r.id))
+	num(r.at)
+	str([]byte(r.actor))
+	str([]byte(r.typ))
+	num(r.personID)
+	num(r.caseID)
+	str([]byte(r.partner))
+	str([]byte(r.from))
+	str([]byte(r.to))
+	str([]byte(r.cat))
+	str(r.sealed)
+	return b.Bytes()
+}
+
+// headMAC authenticates the chain head (its sequence number and last link)
+// so that cutting events off the end is detected as well.
+func (s *Store) headMAC(seq int64, hash []byte) []byte {
+	var x [8]byte
+	binary.BigEndian.PutUint64(x[:], uint64(seq))
+	return s.vault.Chain([]byte("head"), append(x[:], hash...))
+}
+
+// appendEvent adds ev to the chain inside tx. The chain row is updated
+// first, which serialises appenders on PostgreSQL (row lock) as SQLite's
+// immediate transactions already do. ev.Seq, ev.ID, ev.At and ev.Hash are
+// filled in.
+func (s *Store) appendEvent(ctx context.Context, tx *sql.Tx, ev *muster.Event) error {
+	return s.appendEventPartner(ctx, tx, ev, "", "")
+}
+
+func (s *Store) appendEventPartner(ctx context.Context, tx *sql.Tx, ev *muster.Event, partner string, cat muster.Category) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE chain SET seq = seq + 1 WHERE id = 1`); err != nil {
+		return err
+	}
+	var seq int64
+	var head []byte
+	if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM chain WHERE id = 1`).Scan(&seq, &head); err != nil {
+		return err
+	}
+	var prev []byte
+	if seq > 1 {
+		if err := tx.QueryRowContext(ctx, `SELECT hash FROM events WHERE seq = $1`, seq-1).Scan(&prev); err != nil {
+			return fmt.Errorf("audit chain: previous event %d: %w", seq-1, err)
+		}
+	}
+	if ev.ID == "" {
+		ev.ID = newEventID()
+	}
+	if ev.At.IsZero() {
+		ev.At = s.now().UTC()
+	}
+	r := eventRow{seq: seq, id: ev.ID, at: ev.At.UnixMicro(), actor: ev.Actor, typ: ev.Type,
+		personID: ev.PersonID, caseID: ev.CaseID, partner: partner, from: string(ev.From), to: string(ev.To), cat: string(cat)}
+	if len(ev.Data) > 0 {
+		var err error
+		if r.sealed, err = s.vault.Seal(ev.Data, "event"); err != nil {
+			return err
+		}
+	}
+	r.hash = s.vault.Chain(prev, r.canonical())
+	if _, err := tx.ExecContext(ctx, `INSERT INTO events (seq, id, at, actor, type, person_id, case_id, partner, from_stage, to_stage, category, sealed, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		r.seq, r.id, r.at, r.actor, r.typ, nullID(r.personID), nullID(r.caseID), r.partner, r.from, r.to, r.cat, r.sealed, r.hash); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE chain SET hash = $1 WHERE id = 1`, s.headMAC(seq, r.hash)); err != nil {
+		return err
+	}
+	ev.Seq, ev.Hash = seq, r.hash
+	return nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// AppendEvent records an event that changes nothing else (a read, a login,
+// an export).
+func (s *Store) AppendEvent(ctx context.Context, ev *muster.Event) error {
+	return s.write(ctx, func(tx *sql.Tx, now time.Time) error {
+		ev.At = now
+		return s.appendEvent(ctx, tx, ev)
+	})
+}
+
+// EventFilter selects events.
+type EventFilter struct {
+	AfterSeq int64
+	PersonID int64
+	CaseID   int64
+	Type     string
+	Partner  string // "" = all partners
+	Limit    int
+}
+
+// Events returns events in chain order, their data opened.
+func (s *Store) Events(ctx context.Context, f EventFilter) ([]muster.Event, error) {
+	if f.Limit <= 0 {
+		f.Limit = 1000
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, id, at, actor, type, COALESCE(person_id, 0), COALESCE(case_id, 0), from_stage, to_stage, sealed, hash
+		FROM events
+		WHERE seq > $1 AND ($2 = 0 OR person_id = $2) AND ($3 = 0 OR case_id = $3) AND ($4 = '' OR type = $4) AND ($5 = '' OR partner = $5)
+		ORDER BY seq LIMIT $6`, f.AfterSeq, f.PersonID, f.CaseID, f.Type, f.Partner, f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []muster.Event
+	for rows.Next() {
+		var ev muster.Event
+		var at int64
+		var from, to string
+		var sealed []byte
+		if err := rows.Scan(&ev.Seq, &ev.ID, &at, &ev.Actor, &ev.Type, &ev.PersonID, &ev.CaseID, &from, &to, &sealed, &ev.Hash); err != nil {
+			return nil, err
+		}
+		ev.At, ev.From, ev.To = time.UnixMicro(at).UTC(), muster.Stage(from), muster.Stage(to)
+		if len(sealed) > 0 {
+			if ev.Data, err = s.vault.Open(sealed, "event"); err != nil {
+				return nil, fmt.Errorf("event %d: %w", ev.Seq, err)
+			}
+		}
+		out = append(out, ev)
+	}
+	return out, rows.Err()
+}
+
+// LastSeq returns the sequence number of the newest event; servers sharing
+// a database poll it to learn of each other's writes.
+func (s *Store) LastSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	err := s.db.QueryRowContext(ctx, `SELECT seq FROM chain WHERE id = 1`).Scan(&seq)
+	return seq, err
+}
+
+// ChainError names the first broken link of the audit chain.
+type ChainError struct {
+	Seq    int64
+	Reason string
+}
+
+func (e *ChainError) Error() string {
+	return fmt.Sprintf("audit chain broken at event %d: %s", e.Seq, e.Reason)
+}
+
+// VerifyAudit walks the whole event chain and returns a *ChainError naming
+// the first event that was deleted, edited or reordered, or nil when the
+// chain is whole. It returns the number of events checked.
+func (s *Store) VerifyAudit(ctx context.Context) (int64, error) {
+	var headSeq int64
+	var headMAC []byte
+	if err := s.db.QueryRowContext(ctx, `SELECT seq, hash FROM chain WHERE id = 1`).Scan(&headSeq, &headMAC); err != nil {
+		return 0, fmt.Errorf("audit chain head: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, id, at, actor, type, COALESCE(person_id, 0), COALESCE(case_id, 0), partner, from_stage, to_stage, category, sealed, hash FROM events ORDER BY seq`)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var prev []byte
+	var want int64 = 1
+	for rows.Next() {
+		var r eventRow
+		if err := rows.Scan(&r.seq, &r.id, &r.at, &r.actor, &r.typ, &r.personID, &r.caseID, &r.partner, &r.from, &r.to, &r.cat, &r.sealed, &r.hash); err != nil {
+			return want - 1, err
+		}
+		if r.seq != want {
+			return want - 1, &ChainError{Seq: want, Reason: fmt.Sprintf("event missing (next present is %d)", r.seq)}
+		}
+		if !vault.ChainEqual(s.vault.Chain(prev, r.canonical()), r.hash) {
+			return want - 1, &ChainError{Seq: r.seq, Reason: "event edited, reordered or forged (its link does not match)"}
+		}
+		prev = r.hash
+		want++
+	}
+	if err := rows.Err(); err != nil {
+		return want - 1, err
+	}
+	if headSeq != want-1 {
+		return want - 1, &ChainError{Seq: want, Reason: fmt.Sprintf("chain head says %d events, %d present", headSeq, want-1)}
+	}
+	if !vault.ChainEqual(s.headMAC(headSeq, prev), headMAC) {
+		return want - 1, &ChainError{Seq: headSeq, Reason: "chain head does not match the last event (events cut off the end?)"}
+	}
+	return want - 1, nil
+}

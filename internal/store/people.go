@@ -1,0 +1,720 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"muster"
+)
+
+// Scope limits what a caller sees: a partner user sees only what their
+// organisation submitted. The zero Scope sees everything.
+type Scope struct {
+	Partner string
+}
+
+// ImportResult counts what an import did.
+type ImportResult struct {
+	Rows      int `json:"rows"`
+	Created   int `json:"created"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
+	Cases     int `json:"cases_created"`
+}
+
+// sealedPerson is what the persons.sealed column holds.
+type sealedPerson struct {
+	Given         string            `json:"g,omitempty"`
+	Family        string            `json:"f,omitempty"`
+	Father        string            `json:"fa,omitempty"`
+	FullName      string            `json:"fn,omitempty"`
+	NativeName    string            `json:"nn,omitempty"`
+	Relationship  string            `json:"r,omitempty"`
+	Sex           muster.Sex        `json:"s,omitempty"`
+	DOB           muster.Date       `json:"dob"`
+	PlaceOfBirth  string            `json:"pob,omitempty"`
+	Nationalities []string          `json:"nat,omitempty"`
+	Documents     []muster.Document `json:"docs,omitempty"`
+	Phones        []string          `json:"ph,omitempty"`
+	Emails        []string          `json:"em,omitempty"`
+	Flags         []muster.Flag     `json:"fl,omitempty"`
+}
+
+// personFromRecords derives a person's fields from its registrations,
+// newest first: each single field from the newest registration that has it,
+// list fields as the union of all.
+func personFromRecords(recs []muster.Record) sealedPerson {
+	var p sealedPerson
+	first := func(dst *string, v string) {
+		if *dst == "" {
+			*dst = strings.TrimSpace(v)
+		}
+	}
+	seen := map[string]bool{}
+	union := func(dst *[]string, vs []string, kind string) {
+		for _, v := range vs {
+			if v != "" && !seen[kind+v] {
+				seen[kind+v] = true
+				*dst = append(*dst, v)
+			}
+		}
+	}
+	for _, r := range recs {
+		first(&p.Given, r.Given)
+		first(&p.Family, r.Family)
+		first(&p.Father, r.Father)
+		first(&p.FullName, r.FullName)
+		first(&p.NativeName, r.NativeName)
+		first(&p.Relationship, r.Relationship)
+		first(&p.PlaceOfBirth, r.PlaceOfBirth)
+		if p.Sex == "" {
+			p.Sex = r.Sex
+		}
+		if r.DOB.Precision > p.DOB.Precision || (p.DOB.Precision == 0 && p.DOB.Written == "") {
+			p.DOB = r.DOB
+		}
+		union(&p.Nationalities, r.Nationalities, "n")
+		union(&p.Phones, r.Phones, "p")
+		union(&p.Emails, r.Emails, "e")
+		for _, d := range r.Documents() {
+			if !seen["d"+d.Type+d.Number] {
+				seen["d"+d.Type+d.Number] = true
+				p.Documents = append(p.Documents, d)
+			}
+		}
+		for _, f := range r.Flags {
+			k := "f" + f.Field + f.Code
+			if !seen[k] {
+				seen[k] = true
+				p.Flags = append(p.Flags, f)
+			}
+		}
+	}
+	return p
+}
+
+func flagCodes(fs []muster.Flag) string {
+	var codes []string
+	seen := map[string]bool{}
+	for _, f := range fs {
+		if !seen[f.Code] {
+			seen[f.Code] = true
+			codes = append(codes, f.Code)
+		}
+	}
+	sort.Strings(codes)
+	return strings.Join(codes, ",")
+}
+
+// NormDoc normalises a document number for matching: upper-case letters and
+// digits only.
+func NormDoc(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// nameTokens splits a name into lower-case letter runs for the blind index.
+func nameTokens(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+// blindKeys lists the (kind, normalised value) pairs a person can be found by.
+func blindKeys(p *sealedPerson) [][2]string {
+	var out [][2]string
+	seen := map[[2]string]bool{}
+	add := func(kind, v string) {
+		k := [2]string{kind, v}
+		if v != "" && !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	for _, n := range []string{p.Given, p.Family, p.Father, p.FullName, p.NativeName} {
+		for _, t := range nameTokens(n) {
+			add("name", t)
+		}
+	}
+	for _, d := range p.Documents {
+		add("doc", NormDoc(d.Number))
+	}
+	for _, ph := range p.Phones {
+		add("phone", ph)
+	}
+	for _, e := range p.Emails {
+		add("email", strings.ToLower(strings.TrimSpace(e)))
+	}
+	return out
+}
+
+// Import writes records in one transaction: all of them or, on any error,
+// none. A record whose source and source id are known updates that
+// registration (a new immutable version and an event) unless nothing
+// changed; others create a person, joining the case their source's case
+// reference names or opening a new one.
+func (s *Store) Import(ctx context.Context, actor string, recs []muster.Record, progress func(done int)) (ImportResult, error) {
+	res := ImportResult{Rows: len(recs)}
+	err := s.write(ctx, func(tx *sql.Tx, now time.Time) error {
+		im, err := s.newImporter(ctx, tx, actor, now)
+		if err != nil {
+			return err
+		}
+		defer im.close()
+		for i := range recs {
+			if err := im.one(&recs[i], &res); err != nil {
+				return fmt.Errorf("record %s/%s (line %d): %w", recs[i].Source, recs[i].SourceID, recs[i].Line, err)
+			}
+			if progress != nil && (i+1)%2000 == 0 {
+				progress(i + 1)
+			}
+		}
+		if progress != nil {
+			progress(len(recs))
+		}
+		return nil
+	})
+	if err != nil {
+		return ImportResult{Rows: len(recs)}, err
+	}
+	return res, nil
+}
+
+type importer struct {
+	s     *Store
+	ctx   context.Context
+	tx    *sql.Tx
+	actor string
+	now   int64
+	stmts map[string]*sql.Stmt
+}
+
+var importSQL = map[string]string{
+	"findReg":      `SELECT id, person_id, version, digest FROM registrations WHERE source = $1 AND source_id = $2`,
+	"findCase":     `SELECT case_id FROM case_sources WHERE source = $1 AND case_ref = $2`,
+	"newCase":      `INSERT INTO cases (partner, category, priority, created, updated) VALUES ($1, $2, 0, $3, $3) RETURNING id`,
+	"caseSource":   `INSERT INTO case_sources (case_id, source, case_ref) VALUES ($1, $2, $3)`,
+	"setPrincipal": `UPDATE cases SET principal_id = $1, category = $2, updated = $3 WHERE id = $4`,
+	"newPerson":    `INSERT INTO persons (case_id, partner, category, stage, flags, sealed, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`,
+	"newReg":       `INSERT INTO registrations (source, source_id, person_id, version, digest, imported) VALUES ($1, $2, $3, 1, $4, $5) RETURNING id`,
+	"newVersion":   `INSERT INTO registration_versions (registration_id, version, sealed, imported) VALUES ($1, $2, $3, $4)`,
+	"bumpReg":      `UPDATE registrations SET version = $1, digest = $2, imported = $3 WHERE id = $4`,
+	"blind":        `INSERT INTO blind (kind, hash, person_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+	"unblind":      `DELETE FROM blind WHERE person_id = $1`,
+	"updPerson":    `UPDATE persons SET category = $1, flags = $2, sealed = $3, updated = $4 WHERE id = $5`,
+	"personCase":   `SELECT case_id, partner FROM persons WHERE id = $1`,
+}
+
+func (s *Store) newImporter(ctx context.Context, tx *sql.Tx, actor string, now time.Time) (*importer, error) {
+	im := &importer{s: s, ctx: ctx, tx: tx, actor: actor, now: now.UnixMicro(), stmts: map[string]*sql.Stmt{}}
+	for k, q := range importSQL {
+		st, err := tx.PrepareContext(ctx, q)
+		if err != nil {
+			im.close()
+			return nil, fmt.Errorf("prepare %s: %w", k, err)
+		}
+		im.stmts[k] = st
+	}
+	return im, nil
+}
+
+func (im *importer) close() {
+	for _, st := range im.stmts {
+		st.Close()
+	}
+}
+
+func (im *importer) exec(name string, args ...any) error {
+	_, err := im.stmts[name].ExecContext(im.ctx, args...)
+	return err
+}
+
+func (im *importer) one(r *muster.Record, res *ImportResult) error {
+	if r.Source == "" || r.SourceID == "" {
+		return muster.Errorf(muster.EINVALID, "a registration needs a source and a source id")
+	}
+	body, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	// The digest ignores the line number, so the same row moved in the file
+	// is recognised as unchanged.
+	line := r.Line
+	r.Line = 0
+	canon, _ := json.Marshal(r)
+	r.Line = line
+	digest := im.s.vault.Blind("registration", string(canon))
+	sealed, err := im.s.vault.Seal(body, "registration")
+	if err != nil {
+		return err
+	}
+
+	var regID, personID int64
+	var version int
+	var oldDigest []byte
+	err = im.stmts["findReg"].QueryRowContext(im.ctx, r.Source, r.SourceID).Scan(&regID, &personID, &version, &oldDigest)
+	switch {
+	case err == sql.ErrNoRows:
+		return im.create(r, sealed, digest, res)
+	case err != nil:
+		return err
+	case string(oldDigest) == string(digest):
+		res.Unchanged++
+		return nil
+	}
+	version++
+	if err := im.exec("newVersion", regID, version, sealed, im.now); err != nil {
+		return err
+	}
+	if err := im.exec("bumpReg", version, digest, im.now, regID); err != nil {
+		return err
+	}
+	var caseID int64
+	var partner string
+	if err := im.stmts["personCase"].QueryRowContext(im.ctx, personID).Scan(&caseID, &partner); err != nil {
+		return err
+	}
+	recs, err := im.s.personRecords(im.ctx, im.tx, personID)
+	if err != nil {
+		return err
+	}
+	p := personFromRecords(recs)
+	if err := im.writePerson(personID, &p, categoryOf(recs)); err != nil {
+		return err
+	}
+	res.Updated++
+	return im.s.appendEventPartner(im.ctx, im.tx, &muster.Event{Actor: im.actor, Type: muster.EventUpdated, PersonID: personID, CaseID: caseID,
+		At: time.UnixMicro(im.now), Data: jsonRaw(map[string]any{"registration": regID, "version": version, "source": r.Source})}, partner, categoryOf(recs))
+}
+
+func categoryOf(recs []muster.Record) muster.Category {
+	for _, r := range recs {
+		if r.Category != "" {
+			return r.Category
+		}
+	}
+	return ""
+}
+
+func (im *importer) writePerson(personID int64, p *sealedPerson, cat muster.Category) error {
+	body, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	sealed, err := im.s.vault.Seal(body, "person")
+	if err != nil {
+		return err
+	}
+	if err := im.exec("updPerson", string(cat), flagCodes(p.Flags), sealed, im.now, personID); err != nil {
+		return err
+	}
+	if err := im.exec("unblind", personID); err != nil {
+		return err
+	}
+	return im.blind(personID, p)
+}
+
+func (im *importer) blind(personID int64, p *sealedPerson) error {
+	for _, k := range blindKeys(p) {
+		if err := im.exec("blind", k[0], im.s.vault.Blind(k[0], k[1]), personID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func isPrincipal(rel string) bool {
+	switch strings.ToLower(strings.TrimSpace(rel)) {
+	case "principal", "self", "head", "applicant", "main applicant", "head of household":
+		return true
+	}
+	return false
+}
+
+func (im *importer) create(r *muster.Record, sealedReg, digest []byte, res *ImportResult) error {
+	var caseID int64
+	newCase := false
+	if r.CaseRef != "" {
+		err := im.stmts["findCase"].QueryRowContext(im.ctx, r.Source, r.CaseRef).Scan(&caseID)
+		if err != nil && err != sql.ErrNoRows {
+			return err
+		}
+	}
+	if caseID == 0 {
+		if err := im.stmts["newCase"].QueryRowContext(im.ctx, r.Source, string(r.Category), im.now).Scan(&caseID); err != nil {
+			return err
+		}
+		ref := r.CaseRef
+		if ref == "" {
+			ref = "row:" + r.SourceID
+		}
+		if err := im.exec("caseSource", caseID, r.Source, ref); err != nil {
+			return err
+		}
+		newCase = true
+		res.Cases++
+	}
+	p := personFromRecords([]muster.Record{*r})
+	body, err := json.Marshal(&p)
+	if err != nil {
+		return err
+	}
+	sealed, err := im.s.vault.Seal(body, "person")
+	if err != nil {
+		return err
+	}
+	var personID int64
+	if err := im.stmts["newPerson"].QueryRowContext(im.ctx, caseID, r.Source, string(r.Category), string(muster.StageRegistered), flagCodes(p.Flags), sealed, im.now).Scan(&personID); err != nil {
+		return err
+	}
+	if newCase || isPrincipal(r.Relationship) {
+		if err := im.exec("setPrincipal", personID, string(r.Category), im.now, caseID); err != nil {
+			return err
+		}
+	}
+	var regID int64
+	if err := im.stmts["newReg"].QueryRowContext(im.ctx, r.Source, r.SourceID, personID, digest, im.now).Scan(&regID); err != nil {
+		return err
+	}
+	if err := im.exec("newVersion", regID, 1, sealedReg, im.now); err != nil {
+		return err
+	}
+	if err := im.blind(personID, &p); err != nil {
+		return err
+	}
+	res.Created++
+	return im.s.appendEventPartner(im.ctx, im.tx, &muster.Event{Actor: im.actor, Type: muster.EventImported, PersonID: personID, CaseID: caseID,
+		At: time.UnixMicro(im.now), To: muster.StageRegistered, Data: jsonRaw(map[string]any{"registration": regID, "source": r.Source})}, r.Source, r.Category)
+}
+
+// personRecords returns the newest version of each registration merged into
+// a person, newest first.
+func (s *Store) personRecords(ctx context.Context, q querier, personID int64) ([]muster.Record, error) {
+	regs, err := s.registrations(ctx, q, personID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]muster.Record, len(regs))
+	for i, r := range regs {
+		out[i] = r.Record
+	}
+	return out, nil
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (s *Store) registrations(ctx context.Context, q querier, personID int64) ([]muster.Registration, error) {
+	rows, err := q.QueryContext(ctx, `SELECT r.id, r.version, v.sealed, v.imported FROM registrations r
+		JOIN registration_versions v ON v.registration_id = r.id AND v.version = r.version
+		WHERE r.person_id = $1 ORDER BY v.imported DESC, r.id DESC`, personID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []muster.Registration
+	for rows.Next() {
+		var reg muster.Registration
+		var sealed []byte
+		var imported int64
+		if err := rows.Scan(&reg.ID, &reg.Version, &sealed, &imported); err != nil {
+			return nil, err
+		}
+		body, err := s.vault.Open(sealed, "registration")
+		if err != nil {
+			return nil, fmt.Errorf("registration %d: %w", reg.ID, err)
+		}
+		if err := json.Unmarshal(body, &reg.Record); err != nil {
+			return nil, err
+		}
+		reg.PersonID, reg.Imported = personID, time.UnixMicro(imported).UTC()
+		out = append(out, reg)
+	}
+	return out, rows.Err()
+}
+
+// Registrations returns the registrations merged into a person, newest
+// first, scoped to what the caller may see.
+func (s *Store) Registrations(ctx context.Context, scope Scope, personID int64) ([]muster.Registration, error) {
+	if _, err := s.person(ctx, s.db, scope, personID); err != nil {
+		return nil, err
+	}
+	return s.registrations(ctx, s.db, personID)
+}
+
+const personCols = `id, case_id, category, stage, sealed, created, updated`
+
+func (s *Store) scanPerson(sc interface{ Scan(...any) error }) (*muster.Person, error) {
+	var p muster.Person
+	var cat, stage string
+	var sealed []byte
+	var created, updated int64
+	if err := sc.Scan(&p.ID, &p.CaseID, &cat, &stage, &sealed, &created, &updated); err != nil {
+		return nil, err
+	}
+	body, err := s.vault.Open(sealed, "person")
+	if err != nil {
+		return nil, fmt.Errorf("person %d: %w", p.ID, err)
+	}
+	var sp sealedPerson
+	if err := json.Unmarshal(body, &sp); err != nil {
+		return nil, err
+	}
+	p.Category, p.Stage = muster.Category(cat), muster.Stage(stage)
+	p.Created, p.Updated = time.UnixMicro(created).UTC(), time.UnixMicro(updated).UTC()
+	p.Given, p.Family, p.Father, p.FullName, p.NativeName = sp.Given, sp.Family, sp.Father, sp.FullName, sp.NativeName
+	p.Relationship, p.Sex, p.DOB, p.PlaceOfBirth = sp.Relationship, sp.Sex, sp.DOB, sp.PlaceOfBirth
+	p.Nationalities, p.Documents, p.Phones, p.Emails, p.Flags = sp.Nationalities, sp.Documents, sp.Phones, sp.Emails, sp.Flags
+	return &p, nil
+}
+
+func (s *Store) person(ctx context.Context, q querier, scope Scope, id int64) (*muster.Person, error) {
+	row := q.QueryRowContext(ctx, `SELECT `+personCols+` FROM persons WHERE id = $1 AND merged_into IS NULL AND ($2 = '' OR partner = $2)`, id, scope.Partner)
+	p, err := s.scanPerson(row)
+	if err == sql.ErrNoRows {
+		return nil, muster.Errorf(muster.ENOTFOUND, "no person %d", id)
+	}
+	return p, err
+}
+
+// Person returns one person and records that actor read it.
+func (s *Store) Person(ctx context.Context, actor string, scope Scope, id int64) (*muster.Person, error) {
+	p, err := s.person(ctx, s.db, scope, id)
+	if err != nil {
+		return nil, err
+	}
+	if actor != "" {
+		if err := s.AppendEvent(ctx, &muster.Event{Actor: actor, Type: muster.EventRead, PersonID: id, CaseID: p.CaseID}); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// PeopleFilter selects people.
+type PeopleFilter struct {
+	Scope
+	CaseID   int64
+	Stage    muster.Stage
+	Category muster.Category
+	IDs      []int64
+	AfterID  int64
+	Limit    int
+}
+
+// People returns live people in id order.
+func (s *Store) People(ctx context.Context, f PeopleFilter) ([]*muster.Person, error) {
+	if f.Limit <= 0 {
+		f.Limit = 1 << 30
+	}
+	ids := ""
+	if len(f.IDs) > 0 {
+		parts := make([]string, len(f.IDs))
+		for i, id := range f.IDs {
+			parts[i] = strconv.FormatInt(id, 10)
+		}
+		ids = " AND id IN (" + strings.Join(parts, ",") + ")"
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+personCols+` FROM persons
+		WHERE merged_into IS NULL AND ($1 = '' OR partner = $1) AND ($2 = 0 OR case_id = $2) AND ($3 = '' OR stage = $3) AND ($4 = '' OR category = $4) AND id > $5`+ids+`
+		ORDER BY id LIMIT $6`, f.Partner, f.CaseID, string(f.Stage), string(f.Category), f.AfterID, f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*muster.Person
+	for rows.Next() {
+		p, err := s.scanPerson(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// Case returns a case with its members and every source reference.
+func (s *Store) Case(ctx context.Context, scope Scope, id int64) (*muster.Case, error) {
+	var c muster.Case
+	var principal sql.NullInt64
+	var created int64
+	err := s.db.QueryRowContext(ctx, `SELECT id, partner, category, priority, principal_id, created FROM cases WHERE id = $1 AND merged_into IS NULL AND ($2 = '' OR partner = $2)`, id, scope.Partner).
+		Scan(&c.ID, &c.Partner, &c.Category, &c.Priority, &principal, &created)
+	if err == sql.ErrNoRows {
+		return nil, muster.Errorf(muster.ENOTFOUND, "no case %s", CaseRef(id))
+	} else if err != nil {
+		return nil, err
+	}
+	c.Ref, c.PrincipalID, c.Created = CaseRef(c.ID), principal.Int64, time.UnixMicro(created).UTC()
+	rows, err := s.db.QueryContext(ctx, `SELECT source, case_ref FROM case_sources WHERE case_id = $1 ORDER BY source, case_ref`, id)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var src, ref string
+		if err := rows.Scan(&src, &ref); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		c.SourceRefs = append(c.SourceRefs, src+":"+ref)
+	}
+	rows.Close()
+	rows, err = s.db.QueryContext(ctx, `SELECT id FROM persons WHERE case_id = $1 AND merged_into IS NULL ORDER BY id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid int64
+		if err := rows.Scan(&pid); err != nil {
+			return nil, err
+		}
+		c.Members = append(c.Members, pid)
+	}
+	return &c, rows.Err()
+}
+
+// CaseRef is the case number people and staff quote: C-000042.
+func CaseRef(id int64) string { return fmt.Sprintf("C-%06d", id) }
+
+// ParseCaseRef reads a case number ("C-000042", "c42", "42").
+func ParseCaseRef(s string) (int64, bool) {
+	s = strings.TrimSpace(strings.ToUpper(s))
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "C"), "-")
+	id, err := strconv.ParseInt(s, 10, 64)
+	return id, err == nil && id > 0
+}
+
+// SetStage moves people to a stage, one event each. Moving to a stage a
+// person already has is a no-op.
+func (s *Store) SetStage(ctx context.Context, actor string, scope Scope, ids []int64, to muster.Stage, reason string) (int, error) {
+	if !to.Valid() {
+		return 0, muster.Errorf(muster.EINVALID, "unknown stage %q", to)
+	}
+	moved := 0
+	err := s.write(ctx, func(tx *sql.Tx, now time.Time) error {
+		for _, id := range ids {
+			var from, cat, partner string
+			var caseID int64
+			err := tx.QueryRowContext(ctx, `SELECT stage, category, partner, case_id FROM persons WHERE id = $1 AND merged_into IS NULL AND ($2 = '' OR partner = $2)`, id, scope.Partner).Scan(&from, &cat, &partner, &caseID)
+			if err == sql.ErrNoRows {
+				return muster.Errorf(muster.ENOTFOUND, "no person %d", id)
+			} else if err != nil {
+				return err
+			}
+			if muster.Stage(from) == to {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE persons SET stage = $1, updated = $2 WHERE id = $3`, string(to), now.UnixMicro(), id); err != nil {
+				return err
+			}
+			var data json.RawMessage
+			if reason != "" {
+				data = jsonRaw(map[string]string{"reason": reason})
+			}
+			if err := s.appendEventPartner(ctx, tx, &muster.Event{Actor: actor, Type: muster.EventStage, PersonID: id, CaseID: caseID, At: now,
+				From: muster.Stage(from), To: to, Data: data}, partner, muster.Category(cat)); err != nil {
+				return err
+			}
+			moved++
+		}
+		return nil
+	})
+	return moved, err
+}
+
+// FindBy returns the ids of live people whose blind index of kind matches
+// value (normalised by the caller as the import normalised it).
+func (s *Store) FindBy(ctx context.Context, scope Scope, kind, value string) ([]int64, error) {
+	switch kind {
+	case "doc":
+		value = NormDoc(value)
+	case "name", "email":
+		value = strings.ToLower(strings.TrimSpace(value))
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT p.id FROM blind b JOIN persons p ON p.id = b.person_id
+		WHERE b.kind = $1 AND b.hash = $2 AND p.merged_into IS NULL AND ($3 = '' OR p.partner = $3) ORDER BY p.id`,
+		kind, s.vault.Blind(kind, value), scope.Partner)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// Search finds people by case number, document number, phone, email or
+// name tokens (every token must match), scoped.
+func (s *Store) Search(ctx context.Context, scope Scope, q string, limit int) ([]*muster.Person, error) {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return nil, nil
+	}
+	if id, ok := ParseCaseRef(q); ok && strings.HasPrefix(strings.ToUpper(q), "C") {
+		return s.People(ctx, PeopleFilter{Scope: scope, CaseID: id, Limit: limit})
+	}
+	var ids []int64
+	var err error
+	switch {
+	case strings.Contains(q, "@"):
+		ids, err = s.FindBy(ctx, scope, "email", q)
+	case strings.HasPrefix(q, "+"):
+		ids, err = s.FindBy(ctx, scope, "phone", q)
+	default:
+		ids, err = s.FindBy(ctx, scope, "doc", q)
+		if err == nil && len(ids) == 0 {
+			toks := nameTokens(q)
+			for i, t := range toks {
+				got, err := s.FindBy(ctx, scope, "name", t)
+				if err != nil {
+					return nil, err
+				}
+				if i == 0 {
+					ids = got
+				} else {
+					ids = intersect(ids, got)
+				}
+			}
+		}
+	}
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	if limit > 0 && len(ids) > limit {
+		ids = ids[:limit]
+	}
+	return s.People(ctx, PeopleFilter{Scope: scope, IDs: ids})
+}
+
+func intersect(a, b []int64) []int64 {
+	in := map[int64]bool{}
+	for _, x := range b {
+		in[x] = true
+	}
+	var out []int64
+	for _, x := range a {
+		if in[x] {
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -1,0 +1,185 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"muster"
+)
+
+// Status is the operation's count of people (not registrations): by
+// category and stage, the totals, throughput and how long the backlog takes.
+type Status struct {
+	Operation  string                                   `json:"operation"`
+	At         time.Time                                `json:"at"`
+	Categories []muster.Category                        `json:"categories"`
+	Stages     []muster.Stage                           `json:"stages"`
+	Counts     map[muster.Category]map[muster.Stage]int `json:"by_category"`
+	ByStage    map[muster.Stage]int                     `json:"by_stage"`
+	Totals     Totals                                   `json:"totals"`
+	// Throughput holds people who departed in each of the last 24 hours,
+	// oldest first; the last element is the current hour.
+	Throughput []int `json:"throughput_per_hour"`
+	// BacklogHours is how long the people still left take at the last 24
+	// hours' average rate; nil when nobody left in that time.
+	BacklogHours  *float64 `json:"backlog_hours"`
+	Registrations int      `json:"registrations"`
+}
+
+// Totals are the three numbers a crisis team asks for first.
+type Totals struct {
+	Registered int `json:"registered"` // people known, whatever their stage
+	Out        int `json:"out"`        // departed or arrived
+	StillLeft  int `json:"still_left"` // neither out, withdrawn nor denied
+	Withdrawn  int `json:"withdrawn"`
+	Denied     int `json:"denied"`
+	NoShow     int `json:"no_show"`
+}
+
+// uncategorised is the row for people registered without a category.
+const uncategorised muster.Category = "uncategorised"
+
+// Status counts live people within scope. The counts are kept by the same
+// transactions that append the events; CheckStatus replays the event log to
+// prove they agree.
+func (s *Store) Status(ctx context.Context, scope Scope) (*Status, error) {
+	op, err := s.Operation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	st := &Status{Operation: op.Name, At: now, Categories: append([]muster.Category(nil), op.Categories...), Stages: muster.Stages,
+		Counts: map[muster.Category]map[muster.Stage]int{}, ByStage: map[muster.Stage]int{}, Throughput: make([]int, 24)}
+	for _, c := range st.Categories {
+		st.Counts[c] = map[muster.Stage]int{}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT category, stage, COUNT(*) FROM persons WHERE merged_into IS NULL AND ($1 = '' OR partner = $1) GROUP BY category, stage`, scope.Partner)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var cat, stage string
+		var n int
+		if err := rows.Scan(&cat, &stage, &n); err != nil {
+			return nil, err
+		}
+		c := muster.Category(cat)
+		if c == "" {
+			c = uncategorised
+		}
+		if st.Counts[c] == nil {
+			st.Counts[c] = map[muster.Stage]int{}
+			st.Categories = append(st.Categories, c)
+		}
+		st.Counts[c][muster.Stage(stage)] += n
+		st.add(muster.Stage(stage), n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM registrations r JOIN persons p ON p.id = r.person_id WHERE ($1 = '' OR p.partner = $1)`, scope.Partner).Scan(&st.Registrations); err != nil {
+		return nil, err
+	}
+
+	hour := now.Truncate(time.Hour)
+	since := hour.Add(-23 * time.Hour)
+	rows2, err := s.db.QueryContext(ctx, `SELECT at FROM events WHERE type = $1 AND to_stage = $2 AND at >= $3 AND ($4 = '' OR partner = $4)`,
+		muster.EventStage, string(muster.StageDeparted), since.UnixMicro(), scope.Partner)
+	if err != nil {
+		return nil, err
+	}
+	defer rows2.Close()
+	total := 0
+	for rows2.Next() {
+		var at int64
+		if err := rows2.Scan(&at); err != nil {
+			return nil, err
+		}
+		i := int(time.UnixMicro(at).UTC().Sub(since) / time.Hour)
+		if i >= 0 && i < 24 {
+			st.Throughput[i]++
+			total++
+		}
+	}
+	if err := rows2.Err(); err != nil {
+		return nil, err
+	}
+	if total > 0 {
+		// Average over the hours since the first departure in the window, so
+		// an operation that started two hours ago is not diluted by 22 empty ones.
+		first := 0
+		for first < 24 && st.Throughput[first] == 0 {
+			first++
+		}
+		hours := float64(24-first-1) + float64(now.Sub(hour))/float64(time.Hour)
+		if hours < 1 {
+			hours = 1
+		}
+		h := float64(st.Totals.StillLeft) / (float64(total) / hours)
+		st.BacklogHours = &h
+	}
+	return st, nil
+}
+
+func (st *Status) add(stage muster.Stage, n int) {
+	st.ByStage[stage] += n
+	st.Totals.Registered += n
+	switch {
+	case stage.Out():
+		st.Totals.Out += n
+	case stage == muster.StageWithdrawn:
+		st.Totals.Withdrawn += n
+	case stage == muster.StageDenied:
+		st.Totals.Denied += n
+	default:
+		if stage == muster.StageNoShow {
+			st.Totals.NoShow += n
+		}
+		st.Totals.StillLeft += n
+	}
+}
+
+// ReplayStages rebuilds every live person's stage from the event log alone.
+// Tests and `muster audit verify` compare it with the counts Status uses.
+func (s *Store) ReplayStages(ctx context.Context) (map[int64]muster.Stage, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT person_id, type, to_stage FROM events WHERE person_id IS NOT NULL ORDER BY seq`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]muster.Stage{}
+	for rows.Next() {
+		var id int64
+		var typ, to string
+		if err := rows.Scan(&id, &typ, &to); err != nil {
+			return nil, err
+		}
+		switch {
+		case typ == muster.EventMerged && to == "":
+			delete(out, id) // merged away: counted in the survivor
+		case to != "":
+			out[id] = muster.Stage(to)
+		}
+	}
+	return out, rows.Err()
+}
+
+// ProjectedStages returns every live person's stage as Status counts it.
+func (s *Store) ProjectedStages(ctx context.Context) (map[int64]muster.Stage, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, stage FROM persons WHERE merged_into IS NULL`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]muster.Stage{}
+	for rows.Next() {
+		var id int64
+		var st string
+		if err := rows.Scan(&id, &st); err != nil {
+			return nil, err
+		}
+		out[id] = muster.Stage(st)
+	}
+	return out, rows.Err()
+}
