@@ -1,0 +1,91 @@
+package names
+
+// commonArabicList gives the usual Afghan romanisation of frequent name
+// words written in Arabic script. Letter-by-letter transliteration cannot
+// know the unwritten short vowels (محمد is mu-ham-mad, گل is gul, not gal),
+// and these words are most of what is typed, so they are listed. Forms are
+// written as a Dari speaker types them; the table is keyed by Normalize, so
+// Arabic and Pashto keyboard variants of the same letters find the entry.
+var commonArabicList = [][2]string{
+	{"محمد", "mohammad"}, {"محمّد", "mohammad"}, {"احمد", "ahmad"}, {"محمود", "mahmood"},
+	{"مصطفی", "mustafa"}, {"مصطفى", "mustafa"}, {"مرتضی", "murtaza"}, {"مجتبی", "mujtaba"},
+	{"علی", "ali"}, {"حسن", "hasan"}, {"حسین", "husain"}, {"محسن", "mohsin"},
+	{"عبد", "abd"}, {"عبدل", "abdul"}, {"الله", "allah"}, {"ابو", "abu"},
+	{"گل", "gul"}, {"جان", "jan"}, {"خان", "khan"}, {"آغا", "agha"}, {"اغا", "agha"},
+	{"شاه", "shah"}, {"نور", "noor"}, {"رحمن", "rahman"}, {"رحمان", "rahman"},
+	{"رحیم", "rahim"}, {"کریم", "karim"}, {"غلام", "ghulam"}, {"سید", "sayed"},
+	{"عمر", "omar"}, {"عثمان", "usman"}, {"یوسف", "yusuf"}, {"یعقوب", "yaqub"},
+	{"ابراهیم", "ibrahim"}, {"اسماعیل", "ismail"}, {"اسحاق", "ishaq"},
+	{"موسی", "musa"}, {"موسى", "musa"}, {"عیسی", "isa"}, {"عیسى", "isa"}, {"یحیی", "yahya"},
+	{"یحیى", "yahya"}, {"زکریا", "zakaria"}, {"نجیب", "najib"}, {"حبیب", "habib"},
+	{"حمید", "hamid"}, {"رشید", "rashid"}, {"سعید", "saeed"}, {"مجید", "majid"},
+	{"وحید", "wahid"}, {"فرید", "farid"}, {"جاوید", "javed"}, {"نوید", "navid"},
+	{"امید", "omid"}, {"شفیق", "shafiq"}, {"رفیق", "rafiq"}, {"صدیق", "siddiq"},
+	{"فاروق", "farooq"}, {"طارق", "tariq"}, {"خالد", "khalid"}, {"ولید", "walid"},
+	{"جلال", "jalal"}, {"کمال", "kamal"}, {"جمال", "jamal"}, {"بلال", "bilal"},
+	{"نعمت", "nemat"}, {"عزیز", "aziz"}, {"نذیر", "nazir"}, {"بشیر", "bashir"},
+	{"نصیر", "nasir"}, {"منیر", "munir"}, {"قدیر", "qadir"}, {"ظاهر", "zahir"},
+	{"طاهر", "tahir"}, {"ناصر", "nasir"}, {"قاسم", "qasim"}, {"هاشم", "hashim"},
+	{"عاصم", "asim"}, {"حکیم", "hakim"}, {"سلیم", "salim"}, {"نسیم", "nasim"},
+	{"عظیم", "azim"}, {"فهیم", "fahim"}, {"کاظم", "kazim"}, {"ناظم", "nazim"},
+	{"جواد", "jawad"}, {"فواد", "fawad"}, {"داود", "dawood"}, {"داوود", "dawood"},
+	{"مسعود", "masood"}, {"سلطان", "sultan"}, {"شریف", "sharif"}, {"لطیف", "latif"},
+	{"ظریف", "zarif"}, {"عارف", "arif"}, {"آصف", "asif"}, {"یاسین", "yasin"},
+	{"امین", "amin"}, {"امان", "aman"}, {"ایمان", "iman"}, {"رضا", "reza"},
+	{"مهدی", "mahdi"}, {"هادی", "hadi"}, {"نبی", "nabi"}, {"ولی", "wali"},
+	{"قربان", "qurban"}, {"زمان", "zaman"}, {"خلیل", "khalil"}, {"جلیل", "jalil"},
+	{"نبیل", "nabil"}, {"اسد", "asad"}, {"شیر", "sher"}, {"دوست", "dost"},
+	{"میر", "mir"}, {"ملک", "malik"}, {"مالک", "malik"}, {"فیض", "faiz"},
+	{"اکبر", "akbar"}, {"اصغر", "asghar"}, {"انور", "anwar"}, {"منور", "munawar"},
+	{"اختر", "akhtar"}, {"سرور", "sarwar"}, {"زاهد", "zahid"}, {"ساجد", "sajid"},
+	{"واحد", "wahid"}, {"حامد", "hamid"}, {"عابد", "abid"}, {"خورشید", "khurshid"},
+	{"جمشید", "jamshid"}, {"بهرام", "bahram"}, {"رستم", "rustam"}, {"سهراب", "sohrab"},
+	{"شاهد", "shahid"}, {"شهید", "shahid"}, {"پروین", "parwin"}, {"فاطمه", "fatima"},
+	{"فاطمة", "fatima"}, {"زینب", "zainab"}, {"مریم", "maryam"}, {"عایشه", "aisha"},
+	{"عائشة", "aisha"}, {"خدیجه", "khadija"}, {"زهرا", "zahra"}, {"لیلا", "laila"},
+	{"لیلی", "laila"}, {"شکیلا", "shakila"}, {"ملالی", "malalai"}, {"نازیه", "nazia"},
+	{"فریبا", "fariba"}, {"رحمت", "rahmat"}, {"عصمت", "ismat"}, {"حشمت", "hashmat"},
+	{"عزت", "izzat"}, {"شوکت", "shawkat"}, {"برکت", "barakat"}, {"حضرت", "hazrat"},
+	{"ضیا", "zia"}, {"ضیاء", "zia"}, {"نصرت", "nusrat"}, {"قدرت", "qudrat"},
+	{"دولت", "daulat"}, {"صالح", "saleh"}, {"بکر", "bakr"}, {"ابوبکر", "abubakr"},
+	{"جعفر", "jafar"}, {"حیدر", "haidar"}, {"صفدر", "safdar"}, {"اسلام", "islam"},
+	{"دین", "din"}, {"حق", "haq"}, {"نصر", "nasr"}, {"فضل", "fazl"}, {"سیف", "saif"},
+	{"شمس", "shams"}, {"انعام", "inam"}, {"احسان", "ehsan"}, {"امام", "imam"},
+	{"منصور", "mansoor"}, {"منظور", "manzoor"}, {"مشتاق", "mushtaq"}, {"اشرف", "ashraf"},
+	{"ارشد", "arshad"}, {"راشد", "rashid"}, {"مراد", "murad"}, {"بها", "baha"},
+	{"عطا", "ata"}, {"اعظم", "azam"}, {"معظم", "muazzam"}, {"مقصود", "maqsood"},
+	{"نظام", "nizam"}, {"حافظ", "hafiz"}, {"قاری", "qari"}, {"حاجی", "haji"},
+	{"الحاج", "alhaj"}, {"ملا", "mullah"}, {"مولوی", "mawlawi"}, {"مولانا", "maulana"},
+	{"داکتر", "doctor"}, {"دکتر", "doctor"}, {"انجنیر", "engineer"}, {"مهندس", "engineer"},
+	{"شیخ", "sheikh"}, {"استاد", "ustad"}, {"مفتی", "mufti"}, {"جنرال", "general"},
+	{"بی بی", "bibi"}, {"بیبی", "bibi"}, {"بیگم", "begum"}, {"ولد", "walad"},
+	{"بن", "bin"}, {"ابن", "ibn"}, {"بنت", "bint"}, {"فرزند", "farzand"},
+	{"حکمتیار", "hekmatyar"}, {"حقانی", "haqqani"}, {"طالبان", "taliban"},
+	{"پشتون", "pashtun"}, {"هزاره", "hazara"}, {"تاجیک", "tajik"}, {"ازبک", "uzbek"},
+	{"کابل", "kabul"}, {"قندهار", "kandahar"}, {"هرات", "herat"}, {"بلخ", "balkh"},
+	{"ننگرهار", "nangarhar"}, {"هلمند", "helmand"}, {"پکتیا", "paktia"}, {"خوست", "khost"},
+	{"زرداد", "zardad"}, {"منصوری", "mansoori"}, {"یونس", "yunus"}, {"ادریس", "idris"},
+	{"الیاس", "ilyas"}, {"ایوب", "ayub"}, {"سلیمان", "sulaiman"}, {"سليمان", "sulaiman"},
+	{"داد", "dad"}, {"محب", "mohib"}, {"مبین", "mobin"}, {"معین", "moin"}, {"امیر", "amir"},
+	{"نادر", "nadir"}, {"صابر", "sabir"}, {"جبار", "jabbar"}, {"غفار", "ghaffar"},
+	{"ستار", "sattar"}, {"قهار", "qahhar"}, {"وهاب", "wahhab"}, {"رزاق", "razzaq"},
+	{"رؤف", "rauf"}, {"رئوف", "rauf"}, {"روف", "rauf"}, {"لطف", "lutf"}, {"قیوم", "qayyum"},
+	{"قدوس", "quddus"}, {"صمد", "samad"}, {"باری", "bari"}, {"باقی", "baqi"}, {"هادی", "hadi"},
+	{"سمیع", "sami"}, {"بصیر", "basir"}, {"کبیر", "kabir"}, {"علیم", "alim"}, {"حلیم", "halim"},
+	{"مالک", "malik"}, {"قادر", "qadir"}, {"خالق", "khaliq"}, {"واسع", "wasi"},
+	{"منان", "mannan"}, {"حنان", "hannan"}, {"سبحان", "subhan"}, {"نافع", "nafi"},
+	{"رسول", "rasul"}, {"نسیم", "nasim"}, {"همایون", "humayun"}, {"ظفر", "zafar"},
+	{"نظر", "nazar"}, {"بسم", "bismil"}, {"گلاب", "gulab"}, {"پاچا", "pacha"},
+	{"بادشاه", "badshah"}, {"پادشاه", "padshah"}, {"خیر", "khair"}, {"مومن", "momin"},
+	{"مؤمن", "momin"}, {"مطیع", "muti"}, {"ذبیح", "zabih"}, {"سراج", "siraj"},
+	{"منیژه", "manizha"}, {"مژگان", "mozhgan"}, {"شبنم", "shabnam"}, {"نرگس", "nargis"},
+	{"ثریا", "soraya"}, {"سمیرا", "samira"}, {"حمیرا", "humaira"}, {"زرغونه", "zarghuna"},
+}
+
+var commonArabic = func() map[string]string {
+	m := make(map[string]string, len(commonArabicList))
+	for _, e := range commonArabicList {
+		m[Normalize(e[0])] = e[1]
+	}
+	return m
+}()

@@ -1,0 +1,442 @@
+package names
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// MatchThreshold is the score at or above which two names are taken to be
+// the same person's (see the package tests and the README for how it was
+// chosen from measurements).
+const MatchThreshold = 0.80
+
+// ExplainFloor: Compare fills Result.Pairs only for scores at or above it,
+// so that the common case in screening (names that do not meet) allocates
+// nothing. Score gives the number alone.
+const ExplainFloor = 0.5
+
+// maxTokens bounds the tokens of one name used in comparison; the rest
+// are ignored (names longer than this are not personal names).
+const maxTokens = 12
+
+// minTokenSim is the token similarity below which two tokens are not
+// aligned at all.
+const minTokenSim = 0.62
+
+type ptok struct {
+	tokenCode
+	key      string
+	skel     string
+	weight   float32 // built-in default weight
+	optional bool
+	father   bool
+}
+
+// Prepared is a name parsed and encoded once, for fast repeated
+// comparison. It is safe for concurrent use by several goroutines.
+type Prepared struct {
+	Orig string
+	Name Name
+	toks []ptok
+	// merged[i] is the code of tokens i and i+1 written as one word, for
+	// split/merged tokens (Gul Agha vs Gulagha).
+	merged []tokenCode
+}
+
+// Prepare parses and encodes s.
+func Prepare(s string) *Prepared {
+	p := &Prepared{Orig: s, Name: Parse(s)}
+	add := func(t Token, father bool) {
+		if len(p.toks) >= maxTokens {
+			return
+		}
+		pt := ptok{tokenCode: makeCode(t.Key), key: t.Key, optional: t.Optional || father, father: father}
+		pt.skel = string(skeleton(pt.code[:pt.n], nil))
+		pt.weight = float32(defaultWeight(pt.skel, t.Key))
+		if father {
+			pt.weight *= 0.5
+		}
+		p.toks = append(p.toks, pt)
+	}
+	for _, t := range p.Name.Tokens {
+		add(t, false)
+	}
+	own := len(p.toks)
+	for _, t := range p.Name.Father {
+		add(t, true)
+	}
+	if own > 1 {
+		p.merged = make([]tokenCode, own-1)
+		for i := 0; i+1 < own; i++ {
+			p.merged[i] = makeCode(p.toks[i].key + p.toks[i+1].key)
+		}
+	}
+	return p
+}
+
+// Freq counts name tokens (by consonant skeleton, so that spelling
+// variants of one name count together) to weigh rare tokens above common
+// ones. It is not safe for concurrent Add; Weight may be called
+// concurrently once adding is done.
+type Freq struct {
+	counts map[string]int
+	names  int
+}
+
+// NewFreq returns an empty Freq.
+func NewFreq() *Freq { return &Freq{counts: map[string]int{}} }
+
+// Add counts the tokens of one name, each distinct token once.
+func (f *Freq) Add(name string) {
+	p := Prepare(name)
+	f.names++
+	for i, t := range p.toks {
+		dup := false
+		for _, u := range p.toks[:i] {
+			if u.skel == t.skel {
+				dup = true
+			}
+		}
+		if !dup {
+			f.counts[t.skel]++
+		}
+	}
+}
+
+// Weight is the weight of a token key: about 1 for a token seen in few
+// names, down to 0.15 for one in most names. Tokens never seen weigh as
+// the rarest.
+func (f *Freq) Weight(key string) float64 {
+	var c tokenCode
+	n := encode(key, &c.code)
+	var buf [maxCode]byte
+	return f.weightSkel(string(skeleton(c.code[:n], buf[:0])))
+}
+
+func (f *Freq) weightSkel(skel string) float64 {
+	if f == nil || f.names == 0 {
+		return defaultWeight(skel, "")
+	}
+	c := f.counts[skel]
+	return freqWeight(c, f.names)
+}
+
+func freqWeight(c, n int) float64 {
+	// Inverse document frequency scaled so that a token in 1% of names
+	// weighs about 0.6 and one in half the names 0.15.
+	w := math.Log(float64(n+1)/float64(c+1)) / 7.5
+	switch {
+	case w < 0.15:
+		w = 0.15
+	case w > 1.2:
+		w = 1.2
+	}
+	return w
+}
+
+// Matcher compares prepared names. A nil Freq uses built-in weights for
+// common Afghan and Arabic name tokens.
+type Matcher struct {
+	Freq *Freq
+}
+
+// Aligned is one token of name a matched with one of name b (B is empty
+// when the token of a found no partner; A is empty for an unmatched token
+// of b). Weight is what the pair counted for in the score.
+type Aligned struct {
+	A, B        string
+	Sim, Weight float64
+}
+
+// Result is the outcome of a comparison: a score in [0,1] and, for scores
+// at or above ExplainFloor, the token alignment behind it.
+type Result struct {
+	Score float64
+	Pairs []Aligned
+}
+
+// Explain renders the alignment for a human.
+func (r Result) Explain() string {
+	if len(r.Pairs) == 0 {
+		return fmt.Sprintf("score %.2f: no alignment", r.Score)
+	}
+	var b strings.Builder
+	for i, p := range r.Pairs {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		switch {
+		case p.Weight == 0 && (p.A == "" || p.B == ""):
+			fmt.Fprintf(&b, "%s optional", p.A+p.B)
+		case p.B == "":
+			fmt.Fprintf(&b, "%s unmatched (w %.2f)", p.A, p.Weight)
+		case p.A == "":
+			fmt.Fprintf(&b, "unmatched %s (w %.2f)", p.B, p.Weight)
+		case p.Sim >= 1:
+			fmt.Fprintf(&b, "%s=%s %.2f (w %.2f)", p.A, p.B, p.Sim, p.Weight)
+		default:
+			fmt.Fprintf(&b, "%s~%s %.2f (w %.2f)", p.A, p.B, p.Sim, p.Weight)
+		}
+	}
+	return b.String()
+}
+
+// Compare compares two names with the default matcher.
+func Compare(a, b string) Result {
+	var m Matcher
+	return m.Compare(Prepare(a), Prepare(b))
+}
+
+// Score is Compare without the alignment; it never allocates.
+func (m *Matcher) Score(a, b *Prepared) float64 {
+	var al alignment
+	return m.align(a, b, &al)
+}
+
+// Compare scores two prepared names and explains the score.
+func (m *Matcher) Compare(a, b *Prepared) Result {
+	var al alignment
+	s := m.align(a, b, &al)
+	r := Result{Score: s}
+	if s >= ExplainFloor {
+		r.Pairs = al.pairs(a, b)
+	}
+	return r
+}
+
+// alignment records which tokens met: partner[i] for a token of a is the
+// index in b (or -1); a merged partner covers two adjacent tokens.
+type alignment struct {
+	na, nb   int
+	pa       [maxTokens]int8 // partner in b, -1 none, or the first of a merged pair
+	pb       [maxTokens]int8
+	sa       [maxTokens]float32 // similarity of the pair
+	sb       [maxTokens]float32
+	wa, wb   [maxTokens]float32
+	mergedA  [maxTokens]bool // a[i] and a[i+1] together met one b token
+	mergedB  [maxTokens]bool
+	sim      [maxTokens][maxTokens]float32
+	total    float64
+	credited float64
+}
+
+func (m *Matcher) weight(t *ptok) float32 {
+	if m == nil || m.Freq == nil || m.Freq.names == 0 {
+		return t.weight
+	}
+	w := float32(m.Freq.weightSkel(t.skel))
+	if t.father {
+		w *= 0.5
+	}
+	return w
+}
+
+func (m *Matcher) align(a, b *Prepared, al *alignment) float64 {
+	na, nb := len(a.toks), len(b.toks)
+	al.na, al.nb = na, nb
+	if na == 0 || nb == 0 {
+		if na == nb {
+			return 1
+		}
+		return 0
+	}
+	for i := 0; i < na; i++ {
+		al.pa[i] = -1
+		al.wa[i] = m.weight(&a.toks[i])
+	}
+	for j := 0; j < nb; j++ {
+		al.pb[j] = -1
+		al.wb[j] = m.weight(&b.toks[j])
+	}
+	for i := 0; i < na; i++ {
+		ti := &a.toks[i]
+		for j := 0; j < nb; j++ {
+			tj := &b.toks[j]
+			var s float64
+			if ti.key == tj.key {
+				s = 1
+			} else {
+				s = ti.sim(&tj.tokenCode)
+			}
+			al.sim[i][j] = float32(s)
+		}
+	}
+	// Greedy best-first one-to-one alignment.
+	for {
+		bi, bj, best := -1, -1, float32(minTokenSim)
+		for i := 0; i < na; i++ {
+			if al.pa[i] >= 0 {
+				continue
+			}
+			for j := 0; j < nb; j++ {
+				if al.pb[j] >= 0 {
+					continue
+				}
+				if s := al.sim[i][j]; s > best || (s == best && bi < 0 && s > minTokenSim) {
+					bi, bj, best = i, j, s
+				}
+			}
+		}
+		if bi < 0 {
+			break
+		}
+		al.pa[bi], al.pb[bj] = int8(bj), int8(bi)
+		al.sa[bi], al.sb[bj] = best, best
+	}
+	// Split and merged tokens: an unmatched token next to another may
+	// together form one token of the other name.
+	m.tryMerge(a, b, al, false)
+	m.tryMerge(b, a, al, true)
+	return al.score(a, b)
+}
+
+// tryMerge looks for tokens x[i], x[i+1] (one of them unmatched) that
+// written together meet a token y[j] better than their separate matches.
+func (m *Matcher) tryMerge(x, y *Prepared, al *alignment, swapped bool) {
+	px, py := &al.pa, &al.pb
+	sx, sy := &al.sa, &al.sb
+	mx, my := &al.mergedA, &al.mergedB
+	if swapped {
+		px, py, sx, sy, mx, my = &al.pb, &al.pa, &al.sb, &al.sa, &al.mergedB, &al.mergedA
+	}
+	for i := range x.merged {
+		if (*px)[i] >= 0 && (*px)[i+1] >= 0 {
+			continue
+		}
+		if x.toks[i].father || x.toks[i+1].father {
+			continue
+		}
+		if (i > 0 && (*mx)[i-1]) || (*mx)[i] {
+			continue
+		}
+		mc := &x.merged[i]
+		for j := range y.toks {
+			if (*my)[j] || (j > 0 && (*my)[j-1]) {
+				continue
+			}
+			ty := &y.toks[j]
+			if ty.father || int(ty.n)+3 < int(mc.n) || int(ty.n) > int(mc.n)+3 {
+				continue
+			}
+			s := float32(mc.sim(&ty.tokenCode))
+			if s < minTokenSim+0.15 {
+				continue
+			}
+			// Merge only if it earns more than the current matches of
+			// the three tokens involved.
+			cur := float32(0)
+			if (*px)[i] >= 0 {
+				cur += (*sx)[i]
+			}
+			if (*px)[i+1] >= 0 {
+				cur += (*sx)[i+1]
+			}
+			if (*py)[j] >= 0 {
+				cur += (*sy)[j]
+			}
+			if 3*s <= cur {
+				continue
+			}
+			for _, k := range [2]int{i, i + 1} {
+				if p := (*px)[k]; p >= 0 {
+					(*py)[p] = -1
+					(*px)[k] = -1
+				}
+			}
+			if p := (*py)[j]; p >= 0 {
+				(*px)[p] = -1
+			}
+			(*px)[i], (*px)[i+1] = int8(j), int8(j)
+			(*sx)[i], (*sx)[i+1] = s, s
+			(*mx)[i] = true
+			(*py)[j] = int8(i)
+			(*sy)[j] = s
+			break
+		}
+	}
+}
+
+// credit maps a token similarity to the share of its weight it earns:
+// nothing at minTokenSim, all of it at 1.
+func credit(s float32) float64 {
+	c := (float64(s) - minTokenSim) / (1 - minTokenSim)
+	if c < 0 {
+		return 0
+	}
+	return c
+}
+
+func (al *alignment) score(a, b *Prepared) float64 {
+	var num, den float64
+	optA, optB := 0.0, 0.0
+	for i := 0; i < al.na; i++ {
+		w := float64(al.wa[i])
+		if al.pa[i] >= 0 {
+			den += w
+			num += w * credit(al.sa[i])
+		} else if !a.toks[i].optional {
+			den += w
+		} else {
+			optA += w
+		}
+	}
+	for j := 0; j < al.nb; j++ {
+		w := float64(al.wb[j])
+		if al.pb[j] >= 0 {
+			den += w
+			num += w * credit(al.sb[j])
+		} else if !b.toks[j].optional {
+			den += w
+		} else {
+			optB += w
+		}
+	}
+	if den == 0 {
+		return 0
+	}
+	s := num / den
+	if s > 1 {
+		s = 1
+	}
+	return s
+}
+
+// pairs renders the alignment; it allocates.
+func (al *alignment) pairs(a, b *Prepared) []Aligned {
+	out := make([]Aligned, 0, al.na+al.nb)
+	for i := 0; i < al.na; i++ {
+		t := &a.toks[i]
+		p := al.pa[i]
+		switch {
+		case p < 0:
+			w := float64(al.wa[i])
+			if t.optional {
+				w = 0
+			}
+			out = append(out, Aligned{A: t.key, Weight: w})
+		case al.mergedA[i]:
+			out = append(out, Aligned{A: t.key + "+" + a.toks[i+1].key, B: b.toks[p].key, Sim: round4(al.sa[i]),
+				Weight: float64(al.wa[i]+al.wa[i+1]+al.wb[p]) / 2})
+			i++
+		case al.mergedB[p]:
+			out = append(out, Aligned{A: t.key, B: b.toks[p].key + "+" + b.toks[p+1].key, Sim: round4(al.sa[i]),
+				Weight: float64(al.wa[i]+al.wb[p]+al.wb[p+1]) / 2})
+		default:
+			out = append(out, Aligned{A: t.key, B: b.toks[p].key, Sim: round4(al.sa[i]), Weight: float64(al.wa[i]+al.wb[p]) / 2})
+		}
+	}
+	for j := 0; j < al.nb; j++ {
+		t := &b.toks[j]
+		if al.pb[j] < 0 {
+			w := float64(al.wb[j])
+			if t.optional {
+				w = 0
+			}
+			out = append(out, Aligned{B: t.key, Weight: w})
+		}
+	}
+	return out
+}
+
+func round4(f float32) float64 { return math.Round(float64(f)*10000) / 10000 }

@@ -1,0 +1,358 @@
+package names
+
+import (
+	"strings"
+)
+
+// TokenKind says what part a token plays in a name.
+type TokenKind uint8
+
+const (
+	KindName      TokenKind = iota // an ordinary name word
+	KindCompound                   // joined from particles: abdulrahman, habibullah, ziaulhaq
+	KindTribal                     // tribal or clan name: -zai, -khel (optional)
+	KindHonorific                  // Khan, Jan, Bibi, Begum, Sahib (optional)
+	KindInitial                    // a single letter
+)
+
+func (k TokenKind) String() string {
+	switch k {
+	case KindCompound:
+		return "compound"
+	case KindTribal:
+		return "tribal"
+	case KindHonorific:
+		return "honorific"
+	case KindInitial:
+		return "initial"
+	}
+	return "name"
+}
+
+// Token is one word of a parsed name. Key is its canonical Latin key;
+// Orig the normalised text it came from (possibly several words).
+type Token struct {
+	Key      string
+	Orig     string
+	Optional bool
+	Kind     TokenKind
+}
+
+// Name is a parsed personal name: the person's own tokens, the father's
+// name when a patronymic marker (bin, s/o, walad...) introduced one, and the
+// titles that were removed.
+type Name struct {
+	Tokens []Token
+	Father []Token
+	Titles []string
+}
+
+// titles are words that are not names but say something about the person.
+var titles = map[string]bool{
+	"haji": true, "hajji": true, "haj": true, "hajj": true, "alhaj": true, "alhaji": true, "alhajj": true,
+	"mullah": true, "mulla": true, "mola": true, "molla": true, "mullo": true,
+	"mawlawi": true, "maulawi": true, "mawlavi": true, "maulavi": true, "maulvi": true, "molvi": true,
+	"moulvi": true, "mowlawi": true, "mowlavi": true, "molawi": true, "mawlvi": true, "mavlavi": true,
+	"maulana": true, "mawlana": true, "molana": true,
+	"qari": true, "qary": true, "kari": true, "hafiz": true, "hafez": true, "hafeez": false,
+	"dr": true, "doctor": true, "daktar": true, "dactor": true, "eng": true, "engr": true, "engineer": true,
+	"injinir": true, "enjinir": true, "mohandis": true, "muhandis": true,
+	"sheikh": true, "shaikh": true, "shaykh": true, "sheik": true, "shaik": true,
+	"mr": true, "mrs": true, "ms": true, "miss": true, "prof": true, "professor": true,
+	"gen": true, "general": true, "col": true, "colonel": true, "capt": true, "captain": true,
+	"cmdr": true, "commander": true, "qomandan": true, "komandan": true, "ustad": true, "ustaz": true,
+	"ustadh": true, "mufti": true, "maulvi sahib": true, "sahib": true, "saheb": true, "sahab": true,
+	"sb": true, "agha sahib": true, "janab": true, "hazrat": false,
+}
+
+// sayedTitles are the lineage titles of descendants of the Prophet; they
+// are dropped as titles when a full name follows and kept as optional name
+// parts otherwise (Sayed Ahmad is also just a name).
+var sayedTitles = map[string]bool{
+	"sayed": true, "sayyed": true, "sayyid": true, "sayid": true, "syed": true, "seyed": true,
+	"seyyed": true, "sayad": true, "said": false, "sayd": true, "sied": true, "saiyid": true, "sadat": true,
+}
+
+// honorifics are optional name parts.
+var honorifics = map[string]bool{
+	"khan": true, "khaan": true, "jan": true, "jaan": true, "bibi": true, "begum": true, "begam": true,
+	"bek": false, "beg": false,
+}
+
+// abbreviations of very common name words.
+var abbreviations = map[string]string{
+	"mohd": "mohammad", "muhd": "mohammad", "mhd": "mohammad", "md": "mohammad", "mohd.": "mohammad",
+	"moh": "mohammad", "mohmmad": "mohammad", "mhmd": "mohammad", "gh": "ghulam", "ghl": "ghulam",
+	"abd.": "abd",
+}
+
+// abdPrefixes join the following word: Abdul Rahman is one name,
+// abdulrahman.
+var abdPrefixes = map[string]bool{
+	"abd": true, "abdul": true, "abdel": true, "abdal": true, "abdil": true, "abdol": true, "abdu": true,
+	"abdur": true, "abdus": true, "abdar": true, "abdas": true, "abdo": true, "abdoul": true,
+	"abdull": true, "abdurr": true, "abdud": true, "abduz": true, "abdush": true, "abdun": true,
+	"abdut": true, "abdulla": false,
+}
+
+// articles are the Arabic article and the Persian/Urdu ul of compounds.
+var articles = map[string]bool{
+	"al": true, "el": true, "ul": true, "ol": true, "ud": true, "ad": true, "ed": true, "ur": true,
+	"ar": true, "er": true, "us": true, "as": false, "es": false, "un": true, "an": false, "uz": true,
+	"az": false, "ush": true, "ash": false, "ut": true, "at": false, "ud-": true, "il": true,
+}
+
+// seconds are words that, after an article, end a compound with the word
+// before: Zia ul Haq, Nasir ud Din, Shams ur Rahman.
+var seconds = map[string]bool{
+	"din": true, "deen": true, "dine": true, "dien": true, "haq": true, "haqq": true, "hak": true,
+	"huq": true, "islam": true, "rahman": true, "rehman": true, "rahim": true, "allah": true, "lah": true,
+	"llah": true, "ullah": true, "mulk": true, "mulk'": true, "amin": false, "nisa": true, "nissa": true,
+	"zaman": true, "haque": true, "hussain": false,
+}
+
+// ullahForms are the separate-word spellings of the -ullah suffix.
+var ullahForms = map[string]bool{
+	"ullah": true, "ulla": true, "ulah": true, "ollah": true, "olah": true, "ulloh": true, "allah": true,
+	"alla": true, "ullha": true, "ulllah": true, "llah": true, "ollah.": true, "ullh": true,
+}
+
+// uddinForms are the separate-word spellings of -uddin.
+var uddinForms = map[string]bool{
+	"uddin": true, "udin": true, "uddeen": true, "udeen": true, "eddin": true, "edin": true,
+	"addin": true, "aldin": true, "uldin": true, "oddin": true, "uddien": true, "aldeen": true, "eddine": true,
+}
+
+// patronymic markers: what follows is the father's (or husband's) name.
+var patronymics = map[string]bool{
+	"bin": true, "ibn": true, "ibnu": true, "bint": true, "binti": true, "walad": true, "wald": true,
+	"ould": true, "walade": true, "farzand": true, "valad": true, "walid-e": false,
+}
+
+// Parse splits a name into its parts. It drops titles, turns "LAST, First"
+// around, splits off a patronymic (bin, ibn, s/o, d/o, w/o, son of,
+// daughter of, wife of, walad) into Father, joins particles into compounds
+// (abdul rahman, abd al-rahman, abdurrahman and عبدالرحمن all give
+// abdulrahman; habib ullah gives habibullah; zia ul haq gives ziaulhaq),
+// drops articles (al-, el-) and marks Khan, Jan, Bibi and tribal -zai/-khel
+// names optional.
+func Parse(s string) Name {
+	var n Name
+	// "LAST, First": one comma between two non-empty parts.
+	if i := strings.IndexAny(s, ",،"); i >= 0 {
+		rest := s[i:]
+		_, sz := firstRune(rest)
+		after := rest[sz:]
+		if !strings.ContainsAny(after, ",،") && strings.TrimSpace(s[:i]) != "" && strings.TrimSpace(after) != "" {
+			s = after + " " + s[:i]
+		}
+	}
+	words := strings.Fields(Normalize(s))
+	// Find the patronymic marker.
+	own, father := words, []string(nil)
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		skip := 0
+		switch {
+		case i+1 < len(words) && (w == "s" || w == "d" || w == "w") && words[i+1] == "o":
+			skip = 2
+		case i+1 < len(words) && (w == "son" || w == "daughter" || w == "wife") && words[i+1] == "of":
+			skip = 2
+		case i+1 < len(words) && (w == "so" || w == "do" || w == "wo") && i > 0 && false:
+			skip = 1
+		case patronymics[w] || patronymics[ToLatin(w)]:
+			skip = 1
+		}
+		if skip > 0 && i > 0 && i+skip < len(words) {
+			own, father = words[:i], words[i+skip:]
+			break
+		}
+	}
+	n.Tokens = parseTokens(own, &n.Titles)
+	if len(father) > 0 {
+		n.Father = parseTokens(father, &n.Titles)
+	}
+	return n
+}
+
+func firstRune(s string) (rune, int) {
+	for _, r := range s {
+		return r, len(string(r))
+	}
+	return 0, 0
+}
+
+type rawTok struct {
+	key, orig string
+}
+
+func parseTokens(words []string, titlesOut *[]string) []Token {
+	// Transliterate each word into one or more key words.
+	var raw []rawTok
+	for _, w := range words {
+		k := ToLatin(w)
+		for _, kw := range strings.Fields(k) {
+			if a, ok := abbreviations[kw]; ok {
+				kw = a
+			}
+			raw = append(raw, rawTok{kw, w})
+		}
+	}
+	// Titles: dropped unless nothing would remain.
+	kept := raw[:0:0]
+	for i, t := range raw {
+		isTitle := titles[t.key]
+		if !isTitle && sayedTitles[t.key] && i == 0 && countNonTitle(raw[i+1:]) >= 2 {
+			isTitle = true
+		}
+		if isTitle && countNonTitle(raw) > 0 {
+			*titlesOut = append(*titlesOut, t.orig)
+			continue
+		}
+		kept = append(kept, t)
+	}
+	raw = kept
+	var out []Token
+	for i := 0; i < len(raw); i++ {
+		t := raw[i]
+		k := t.key
+		// abd + (article) + name
+		if abdPrefixes[k] && i+1 < len(raw) {
+			j := i + 1
+			orig := t.orig
+			if articles[raw[j].key] && j+1 < len(raw) {
+				orig += " " + raw[j].orig
+				j++
+			}
+			out = append(out, Token{Key: canonCompound("abdul" + raw[j].key), Orig: orig + " " + raw[j].orig, Kind: KindCompound})
+			i = j
+			continue
+		}
+		// previous + article + second (zia ul haq, nasir ud din)
+		if articles[k] && i+1 < len(raw) && len(out) > 0 && !out[len(out)-1].Optional &&
+			(seconds[raw[i+1].key] || k == "ul" || k == "ud" || k == "ur" || k == "us" || k == "uz" || k == "ush" || k == "ut" || k == "un" || k == "ol") {
+			p := &out[len(out)-1]
+			p.Key = canonCompound(p.Key + "ul" + raw[i+1].key)
+			p.Orig += " " + t.orig + " " + raw[i+1].orig
+			p.Kind = KindCompound
+			i++
+			continue
+		}
+		// separate -ullah, -uddin
+		if (ullahForms[k] || uddinForms[k]) && len(out) > 0 && !out[len(out)-1].Optional && out[len(out)-1].Kind != KindInitial {
+			p := &out[len(out)-1]
+			if ullahForms[k] {
+				p.Key = canonCompound(p.Key + "ullah")
+			} else {
+				p.Key = canonCompound(p.Key + "uddin")
+			}
+			p.Orig += " " + t.orig
+			p.Kind = KindCompound
+			continue
+		}
+		// a lone article before a name: al-Baghdadi is Baghdadi.
+		if articles[k] && i+1 < len(raw) {
+			raw[i+1].orig = t.orig + " " + raw[i+1].orig
+			continue
+		}
+		tok := Token{Key: canonCompound(k), Orig: t.orig}
+		switch {
+		case len(k) == 1:
+			tok.Kind = KindInitial
+		case honorifics[k]:
+			tok.Kind = KindHonorific
+			tok.Optional = true
+		case isTribal(k):
+			tok.Kind = KindTribal
+			tok.Optional = true
+		case sayedTitles[k]:
+			tok.Optional = true
+		}
+		if tok.Key != k {
+			tok.Kind = KindCompound
+		}
+		out = append(out, tok)
+	}
+	// A name made only of optional parts keeps them as names.
+	allOpt := true
+	for _, t := range out {
+		if !t.Optional {
+			allOpt = false
+		}
+	}
+	if allOpt {
+		for i := range out {
+			out[i].Optional = false
+		}
+	}
+	return out
+}
+
+func countNonTitle(raw []rawTok) int {
+	n := 0
+	for _, t := range raw {
+		if !titles[t.key] {
+			n++
+		}
+	}
+	return n
+}
+
+// isTribal reports a tribal or clan name: Ahmadzai, Popalzai, Sulaimankhel.
+func isTribal(k string) bool {
+	if len(k) < 5 {
+		return false
+	}
+	for _, suf := range []string{"zai", "zay", "zaee", "zaey", "zoy", "khel", "khail", "kheil", "khil"} {
+		if strings.HasSuffix(k, suf) && len(k) > len(suf)+1 {
+			return true
+		}
+	}
+	return false
+}
+
+// canonCompound gives compounds one spelling: abd- names become abdul+rest
+// (abdurrahman, abdarrahman, abdalrahman, abdrahman: abdulrahman), the
+// -ullah and -uddin endings are spelled one way.
+func canonCompound(k string) string {
+	if strings.HasPrefix(k, "abd") && len(k) >= 6 {
+		rest := k[3:]
+		if rest[0] == 'u' || rest[0] == 'e' || rest[0] == 'a' || rest[0] == 'o' || rest[0] == 'i' {
+			rest = rest[1:]
+		}
+		switch {
+		case strings.HasPrefix(rest, "ul") && len(rest) > 4:
+			// abdu-ul-: doubled article
+			rest = rest[2:]
+		case strings.HasPrefix(rest, "al") && len(rest) > 4 && !strings.HasPrefix(rest, "all"):
+			rest = rest[2:]
+		case strings.HasPrefix(rest, "el") && len(rest) > 4:
+			rest = rest[2:]
+		case strings.HasPrefix(rest, "l"):
+			rest = rest[1:]
+		case len(rest) > 2 && rest[0] == rest[1] && !isVowelCode(rest[0]):
+			// assimilated article: abdurrahman, abdussalam
+			rest = rest[1:]
+		case strings.HasPrefix(rest, "shsh"):
+			rest = rest[2:]
+		}
+		if len(rest) >= 2 {
+			k = "abdul" + rest
+		}
+	}
+	for _, f := range []string{"ullah", "ulla", "ulah", "ollah", "olah", "allah", "alla", "ulloh"} {
+		if strings.HasSuffix(k, f) && len(k) > len(f)+1 && !strings.HasPrefix(k, "abdul") {
+			k = k[:len(k)-len(f)] + "ullah"
+			break
+		}
+	}
+	for _, f := range uddinSuffixes {
+		if strings.HasSuffix(k, f) && len(k) > len(f)+1 {
+			k = k[:len(k)-len(f)] + "uddin"
+			break
+		}
+	}
+	return k
+}
+
+var uddinSuffixes = []string{"uddin", "udin", "uddeen", "udeen", "eddin", "eddine", "edin", "addin", "aldin", "uldin", "oddin", "aldeen", "uldeen"}
