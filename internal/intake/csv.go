@@ -1,0 +1,50 @@
+package intake
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+)
+
+// csvTable reads CSV or TSV. encoding/csv is strict about quotes (RFC
+// 4180): a bare quote inside an unquoted field rejects that row rather than
+// silently joining lines, because a swallowed line is a lost person.
+type csvTable struct {
+	r *csv.Reader
+}
+
+func openCSV(br *bufio.Reader, tab bool) (*csvTable, error) {
+	var in io.Reader = br
+	if head, _ := br.Peek(2); len(head) == 2 && (head[0] == 0xFF && head[1] == 0xFE || head[0] == 0xFE && head[1] == 0xFF) {
+		// UTF-16 with a byte order mark, as Excel's "Unicode text" writes.
+		in = transform.NewReader(br, unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder())
+	} else if head, _ := br.Peek(3); len(head) == 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF {
+		br.Discard(3) // UTF-8 byte order mark, as Excel's "CSV UTF-8" writes
+	}
+	r := csv.NewReader(in)
+	if tab {
+		r.Comma = '\t'
+	}
+	r.FieldsPerRecord = -1 // counted by the parser, so that the row is reported, not the file
+	return &csvTable{r: r}, nil
+}
+
+func (t *csvTable) dateColumns([]int) {}
+
+func (t *csvTable) next() (row, error) {
+	rec, err := t.r.Read()
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return row{line: pe.StartLine, err: fmt.Errorf("%v (line %d, column %d)", pe.Err, pe.Line, pe.Column)}, nil
+		}
+		return row{}, err // io.EOF or a read error: the end either way
+	}
+	line, _ := t.r.FieldPos(0)
+	return row{line: line, fields: rec}, nil
+}
