@@ -41,10 +41,23 @@ func (t *csvTable) next() (row, error) {
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			return row{line: pe.StartLine, err: fmt.Errorf("%v (line %d, column %d)", pe.Err, pe.Line, pe.Column)}, nil
+			return row{line: pe.StartLine, err: csvRowError(pe)}, nil
 		}
 		return row{}, err // io.EOF or a read error: the end either way
 	}
 	line, _ := t.r.FieldPos(0)
 	return row{line: line, fields: rec}, nil
+}
+
+// csvRowError says what a partner must change in their file.
+func csvRowError(pe *csv.ParseError) error {
+	switch {
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		return fmt.Errorf("a quote (\") inside a field that is not quoted (line %d): quote the field and double the quote", pe.Line)
+	case errors.Is(pe.Err, csv.ErrQuote) && pe.Line > pe.StartLine:
+		return fmt.Errorf("a quoted field opened here is not closed where expected: lines %d to %d were read as one row", pe.StartLine, pe.Line)
+	case errors.Is(pe.Err, csv.ErrQuote):
+		return fmt.Errorf("a quote (\") in the wrong place in a quoted field (line %d): double quotes inside quoted fields", pe.Line)
+	}
+	return fmt.Errorf("%v (line %d)", pe.Err, pe.Line)
 }

@@ -127,7 +127,12 @@ func parseDate(s string, cal Calendar, order DateOrder, now time.Time) (muster.D
 		switch t.word {
 		case "st", "nd", "rd", "th", "of", "the":
 			continue
-		case "sh", "hs", "ش", "هش", "هـش", "shamsi", "solar":
+		case "ه", "h":
+			// "هـ ش", "1365 H.S.": the ش (shamsi) decides; a lunar ق is refused below.
+			continue
+		case "ق", "قمری", "هق", "ah", "hq":
+			return bad, nil, errors.New("lunar Hijri dates are not supported; convert to Gregorian or Solar Hijri")
+		case "sh", "hs", "s", "ش", "هش", "shamsi", "solar":
 			if cal == Gregorian {
 				return bad, nil, fmt.Errorf("marked Solar Hijri in a Gregorian column")
 			}

@@ -202,3 +202,62 @@ func TestReadFileXLSXByExtension(t *testing.T) {
 		t.Errorf("format %v, %d records", res.Format, len(res.Records))
 	}
 }
+
+// checkResult checks what must hold of any Result: each row is a record
+// or rejected, records have a source and id, phones are E.164 and
+// nationalities alpha-2.
+func checkResult(t *testing.T, res *Result) {
+	t.Helper()
+	lines := map[int]bool{}
+	for _, r := range res.Records {
+		if r.Source == "" || r.SourceID == "" {
+			t.Fatalf("record without source or id: %+v", r)
+		}
+		if lines[r.Line] {
+			t.Fatalf("two records on line %d", r.Line)
+		}
+		lines[r.Line] = true
+		for _, p := range r.Phones {
+			if len(p) < 6 || p[0] != '+' {
+				t.Fatalf("phone %q", p)
+			}
+		}
+		for _, n := range r.Nationalities {
+			if len(n) != 2 {
+				t.Fatalf("nationality %q", n)
+			}
+		}
+		if len(r.Raw) != len(r.Header) && len(r.Raw) > len(r.Header) {
+			t.Fatalf("raw %d fields, header %d", len(r.Raw), len(r.Header))
+		}
+	}
+	rejected := map[int]bool{}
+	for _, e := range res.Rejected {
+		if lines[e.Line] {
+			t.Fatalf("line %d imported and rejected", e.Line)
+		}
+		if e.Reason == "" {
+			t.Fatalf("reject without reason: %+v", e)
+		}
+		rejected[e.Line] = true
+	}
+	if len(lines)+len(rejected) != res.Rows {
+		t.Fatalf("%d records + %d rejected rows != %d rows", len(lines), len(rejected), res.Rows)
+	}
+}
+
+func FuzzReadCSV(f *testing.F) {
+	if b, err := os.ReadFile(filepath.Join("testdata", "broken.csv")); err == nil {
+		f.Add(string(b))
+	}
+	f.Add(hdr + "ngo,1,,,Ali,,,,,M,1365/05/12,,Afghan,,,0799123456,,siv\n")
+	f.Add("Title\n\nsource_id,given_name\n1,Ali\n")
+	f.Add("source_id\tgiven_name\n1\tAli\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		res, err := Read(strings.NewReader(s), "f.csv", FormatAuto, Options{Source: "fz", Now: testNow})
+		if err != nil {
+			return
+		}
+		checkResult(t, res)
+	})
+}

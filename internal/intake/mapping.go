@@ -249,9 +249,10 @@ func headerKey(s string) string {
 // String renders m in its own format; ParseMapping reads it back.
 func (m *Mapping) String() string {
 	var b strings.Builder
+	esc := strings.NewReplacer("#", `\#`).Replace
 	dir := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(&b, "%s = %s\n", k, v)
+			fmt.Fprintf(&b, "%s = %s\n", k, esc(v))
 		}
 	}
 	dir("source", m.Source)
@@ -275,7 +276,7 @@ func (m *Mapping) String() string {
 		if f == FieldSource {
 			k = "source_column"
 		}
-		v := strings.Join(spec.Headers, " + ")
+		v := esc(strings.Join(spec.Headers, " + "))
 		if spec.Calendar != Auto {
 			v += " [" + spec.Calendar.String() + "]"
 		}
@@ -296,7 +297,7 @@ func (m *Mapping) String() string {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			fmt.Fprintf(&b, " %s=%s", k, vals[k])
+			fmt.Fprintf(&b, " %s=%s", esc(k), esc(vals[k]))
 		}
 		b.WriteByte('\n')
 	}

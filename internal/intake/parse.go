@@ -506,7 +506,7 @@ func splitList(s string) []string {
 }
 
 // nationalitySep separates nationalities: ; , / & | + and the word "and".
-var nationalitySep = regexp.MustCompile(`(?i)\s*(?:[;,/&|+،]|\band\b|\bو\b)\s*`)
+var nationalitySep = regexp.MustCompile(`(?i)\s*(?:[;,/&|+،]|\band\b)\s*|\s+و\s+`)
 
 // ParseNationalities resolves a field that may hold several nationalities
 // ("Afghan; American", "AF/US", "Afghan and British") to distinct ISO
@@ -517,6 +517,9 @@ var nationalitySep = regexp.MustCompile(`(?i)\s*(?:[;,/&|+،]|\band\b|\bو\b)\s*
 func ParseNationalities(s string) (codes []string, unknown int, stateless bool) {
 	if c, ok := Country(s); ok {
 		return []string{c}, 0, false
+	}
+	if noNationality[foldKey(s)] {
+		return nil, 0, false
 	}
 	locs := nationalitySep.FindAllStringIndex(s, -1)
 	// pieces[i] spans s[starts[i]:ends[i]]

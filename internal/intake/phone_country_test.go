@@ -1,0 +1,143 @@
+package intake
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestNormalizePhone(t *testing.T) {
+	for _, tc := range []struct {
+		in, region, want string
+		err              string // substring; "unverified" for ErrPhoneUnverified
+	}{
+		{in: "0799 123 456", want: "+93799123456"},
+		{in: "0799123456", want: "+93799123456"},
+		{in: "799123456", want: "+93799123456"}, // Excel drops the leading zero
+		{in: "0093 799 123 456", want: "+93799123456"},
+		{in: "0093799123456", want: "+93799123456"},
+		{in: "+93 799 123 456", want: "+93799123456"},
+		{in: "+93 (0) 799 123 456", want: "+93799123456"},
+		{in: "93 799 123 456", want: "+93799123456"},
+		{in: "93799123456", want: "+93799123456"},
+		{in: "+93-70-011-1222", want: "+93700111222"},
+		{in: "۰۷۹۹۱۲۳۴۵۶", want: "+93799123456"},
+		{in: "٠٧٩٩١٢٣٤٥٦", want: "+93799123456"},
+		{in: "020 2101234", want: "+93202101234"}, // Kabul landline
+		{in: "+1 (202) 555-0123", want: "+12025550123"},
+		{in: "001 202 555 0123", want: "+12025550123"},
+		{in: "+44 20 7946 0958", want: "+442079460958"},
+		{in: "+92 300 1234567", want: "+923001234567"},
+		{in: "(202) 555-0123", region: "US", want: "+12025550123"},
+		{in: "", err: "empty"},
+		{in: "n/a", err: "too few digits"},
+		{in: "123", err: "too few digits"},
+		{in: "0799 12", err: "not a possible phone number"},
+		{in: "+93 799 123 456 789 12", err: "not"},
+		{in: "phone: 12345678901234567890", err: "not"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := NormalizePhone(tc.in, tc.region)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("NormalizePhone(%q) = %q, %v; want error %q", tc.in, got, err, tc.err)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Errorf("NormalizePhone(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestNormalizePhoneUnverified(t *testing.T) {
+	// +93 6x is not an Afghan range in use, but has the right length.
+	got, err := NormalizePhone("+93 699 123 456", "")
+	if !errors.Is(err, ErrPhoneUnverified) && err == nil {
+		t.Skipf("metadata treats %q as valid", got)
+	}
+	if errors.Is(err, ErrPhoneUnverified) && got != "+93699123456" {
+		t.Errorf("got %q with %v", got, err)
+	}
+}
+
+func TestCountry(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"AF", "AF"}, {"af", "AF"}, {"AFG", "AF"}, {"Afghanistan", "AF"}, {"afghan", "AF"}, {"Afghani", "AF"},
+		{"AFGHAN", "AF"}, {"Islamic Republic of Afghanistan", "AF"}, {"Afghanistan, Islamic Republic of", "AF"},
+		{"افغان", "AF"}, {"افغانستان", "AF"}, {"Afghan citizen", "AF"}, {"citizen of Afghanistan", "AF"},
+		{"US", "US"}, {"USA", "US"}, {"U.S.A.", "US"}, {"U.S.", "US"}, {"American", "US"}, {"United States of America", "US"},
+		{"United States", "US"}, {"امریکا", "US"}, {"آمریکایی", "US"}, {"US citizen", "US"},
+		{"British", "GB"}, {"UK", "GB"}, {"GBR", "GB"}, {"United Kingdom", "GB"}, {"English", "GB"}, {"Great Britain", "GB"},
+		{"Pakistani", "PK"}, {"پاکستانی", "PK"}, {"Iranian", "IR"}, {"Iran", "IR"}, {"Iran, Islamic Republic of", "IR"}, {"ایرانی", "IR"},
+		{"Palestinian", "PS"}, {"Palestine", "PS"}, {"Palestine, State of", "PS"},
+		{"Tajik", "TJ"}, {"Uzbek", "UZ"}, {"Turkmen", "TM"}, {"Indian", "IN"}, {"IND", "IN"},
+		{"German", "DE"}, {"Deutschland", "DE"}, {"D", "DE"}, {"Canadian", "CA"}, {"Dutch", "NL"}, {"Netherlands", "NL"},
+		{"Turkish", "TR"}, {"Türkiye", "TR"}, {"Turkey", "TR"}, {"Qatari", "QA"}, {"Emirati", "AE"}, {"UAE", "AE"},
+		{"Côte d'Ivoire", "CI"}, {"Cote d'Ivoire", "CI"}, {"Ivorian", "CI"}, {"Korea, Republic of", "KR"}, {"Republic of Korea", "KR"},
+		{"South Korean", "KR"}, {"North Korean", "KP"}, {"Bosnia and Herzegovina", "BA"}, {"Viet Nam", "VN"}, {"Vietnam", "VN"},
+		{"Syria", "SY"}, {"Syrian Arab Republic", "SY"}, {"Russian Federation", "RU"}, {"Russian", "RU"}, {"Åland Islands", "AX"},
+		{"Kosovo", "XK"}, {"Kosovar", "XK"}, {"XK", "XK"}, {"NO", "NO"}, {"Norwegian", "NO"}, {"Swiss", "CH"}, {"Filipino", "PH"},
+		{"  the Netherlands ", "NL"}, {"The Gambia", "GM"}, {"Bangladeshi", "BD"}, {"Iraqi", "IQ"}, {"Saudi", "SA"},
+		// Not countries, or ambiguous on purpose.
+		{"", ""}, {"no", ""}, {"n/a", ""}, {"none", ""}, {"unknown", ""}, {"Congolese", ""}, {"Korean", ""}, {"Martian", ""},
+		{"stateless", ""}, {"XX", ""}, {"Afghan American", ""},
+	} {
+		got, ok := Country(tc.in)
+		if got != tc.want || ok != (tc.want != "") {
+			t.Errorf("Country(%q) = %q, %v; want %q", tc.in, got, ok, tc.want)
+		}
+	}
+}
+
+// TestCountryTable checks the generated table: every country is found by
+// both codes and its name, and no form names two countries.
+func TestCountryTable(t *testing.T) {
+	if len(countryTable) < 249 {
+		t.Errorf("%d countries; ISO 3166-1 has 249", len(countryTable))
+	}
+	if len(countryCollisions) > 0 {
+		t.Errorf("forms naming two countries: %v", countryCollisions)
+	}
+	for _, c := range countryTable {
+		for _, s := range append([]string{c.Alpha2, c.Alpha3, c.Name, strings.ToUpper(c.Name), strings.ToLower(c.Alpha3)}, c.Forms...) {
+			if got, ok := Country(s); !ok || got != c.Alpha2 {
+				t.Errorf("Country(%q) = %q, %v; want %s", s, got, ok, c.Alpha2)
+			}
+		}
+	}
+}
+
+func TestParseNationalities(t *testing.T) {
+	for _, tc := range []struct {
+		in        string
+		want      []string
+		unknown   int
+		stateless bool
+	}{
+		{in: "Afghan", want: []string{"AF"}},
+		{in: "Afghan; American", want: []string{"AF", "US"}},
+		{in: "AF/US", want: []string{"AF", "US"}},
+		{in: "Afghan and British", want: []string{"AF", "GB"}},
+		{in: "Afghan & Pakistani", want: []string{"AF", "PK"}},
+		{in: "Afghan, Iranian", want: []string{"AF", "IR"}},
+		{in: "Bosnia and Herzegovina", want: []string{"BA"}},
+		{in: "Afghan; Bosnia and Herzegovina", want: []string{"AF", "BA"}},
+		{in: "Korea, Republic of; Afghanistan", want: []string{"KR", "AF"}},
+		{in: "Trinidad and Tobago and Canada", want: []string{"TT", "CA"}},
+		{in: "Afghan; Afghanistan; AF", want: []string{"AF"}},
+		{in: "Afghan; Martian", want: []string{"AF"}, unknown: 1},
+		{in: "stateless", stateless: true},
+		{in: "Palestinian / stateless", want: []string{"PS"}, stateless: true},
+		{in: "n/a", want: nil},
+		{in: "افغان و امریکا", want: []string{"AF", "US"}},
+	} {
+		codes, unknown, stateless := ParseNationalities(tc.in)
+		if !cmp.Equal(tc.want, codes) || unknown != tc.unknown || stateless != tc.stateless {
+			t.Errorf("ParseNationalities(%q) = %v, %d, %v; want %v, %d, %v", tc.in, codes, unknown, stateless, tc.want, tc.unknown, tc.stateless)
+		}
+	}
+}
