@@ -192,7 +192,7 @@ func TestParseDate(t *testing.T) {
 		{in: "1365 هـ ش", want: muster.Date{Year: 1986, YearTo: 1987, Precision: muster.PrecisionYear, Calendar: sh, Written: "1365 هـ ش"}},
 		{in: "1365/05", want: muster.Date{Year: 1986, Month: 8, Precision: muster.PrecisionMonth, Calendar: sh, Written: "1365/05"}},
 		{in: "1365/10", want: muster.Date{Year: 1987, Month: 1, Precision: muster.PrecisionMonth, Calendar: sh, Written: "1365/10"}}, // Jadi: 22 Dec - 20 Jan
-		{in: "1365/12/30", err: "day 30 out of range"},                                                                             // 1365 is not leap
+		{in: "1365/12/30", err: "day 30 out of range"},                                                                               // 1365 is not leap
 		{in: "1366/01/01", want: day(1987, 3, 21, sh, "1366/01/01"), flags: []muster.Flag{{Field: FieldDOB, Code: FlagDatePlaceholder, Detail: "1 Hamal (Farvardin) often stands for an unknown date"}}},
 		{in: "1986-08-03", cal: SolarHijri, want: day(1986, 8, 3, g, "1986-08-03"), flags: []muster.Flag{{Field: FieldDOB, Code: FlagCalendar, Detail: "Gregorian year in a Solar Hijri column"}}},
 		{in: "1250/01/02", cal: SolarHijri, want: day(1871, 3, 22, sh, "1250/01/02"), flags: []muster.Flag{{Field: FieldDOB, Code: FlagDateOld, Detail: "more than 120 years ago"}}},

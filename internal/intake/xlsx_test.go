@@ -37,13 +37,13 @@ func writeMessyXLSX(path string) error {
 		return err
 	}
 	rows := map[int][]any{
-		1: {"NGO X evacuation list, Kabul, 20 Aug 2021"},
-		3: {"Reg #", "Family #", "Relation", "Name of Applicant", "Father Name", "Name (Dari)", "Tazkira #", "DOB (Shamsi)", "Gender", "Mobile", "WhatsApp", "Nationality", "Category", "Remarks"},
-		4: {"X-1", "F-1", "Self", "RAHIMI, Abdul Rahman", "Karim", "عبدالرحمن رحیمی", "1399-0101-12345", "1365/05/12", "Male", 799123456, "+93 700 111 222", "Afghan", "SIV", "interpreter 2009-2013"},
-		5: {"X-2", "F-1", "Wife", "Zahra", "Abdul Rahman", "زهرا", "", "۱۳۷۰/۰۱/۰۱", "زن", 93700123456, "", "Afghan/US", "Dual"},
-		6: {"X-3", "F-1", "Son", "Omid", "Abdul Rahman", "", "", time.Date(2010, 3, 4, 0, 0, 0, 0, time.UTC), "Male", nil, nil, "AF", "SIV"},
-		8: {"X-4", "F-2", "Self", "Gul Ahmad s/o Mohammad", "Mohammad", "گل احمد", "", 1360, "مرد", "0093 79 555 1234", nil, "Afghan", "Refugee"},
-		9: {"X-5", "F-2", "Wife", "Malalai", "", "", "", "1362", "?", nil, nil, "Afghan", "Refugee"},
+		1:  {"NGO X evacuation list, Kabul, 20 Aug 2021"},
+		3:  {"Reg #", "Family #", "Relation", "Name of Applicant", "Father Name", "Name (Dari)", "Tazkira #", "DOB (Shamsi)", "Gender", "Mobile", "WhatsApp", "Nationality", "Category", "Remarks"},
+		4:  {"X-1", "F-1", "Self", "RAHIMI, Abdul Rahman", "Karim", "عبدالرحمن رحیمی", "1399-0101-12345", "1365/05/12", "Male", 799123456, "+93 700 111 222", "Afghan", "SIV", "interpreter 2009-2013"},
+		5:  {"X-2", "F-1", "Wife", "Zahra", "Abdul Rahman", "زهرا", "", "۱۳۷۰/۰۱/۰۱", "زن", 93700123456, "", "Afghan/US", "Dual"},
+		6:  {"X-3", "F-1", "Son", "Omid", "Abdul Rahman", "", "", time.Date(2010, 3, 4, 0, 0, 0, 0, time.UTC), "Male", nil, nil, "AF", "SIV"},
+		8:  {"X-4", "F-2", "Self", "Gul Ahmad s/o Mohammad", "Mohammad", "گل احمد", "", 1360, "مرد", "0093 79 555 1234", nil, "Afghan", "Refugee"},
+		9:  {"X-5", "F-2", "Wife", "Malalai", "", "", "", "1362", "?", nil, nil, "Afghan", "Refugee"},
 		10: {"", "F-3", "Self", "No Id", "", "", "", "", "Male"},
 		11: {"X-7", "F-3", "Self", "Nazir", "", "", "", "1355", "Male", nil, nil, "", "VIP"},
 		12: {"X-8", "F-3", "Son", "Extra", "", "", "", "", "Male", nil, nil, "", "SIV", "", "stray value"},
