@@ -28,6 +28,7 @@ type ptok struct {
 	tokenCode
 	key      string
 	skel     string
+	wkey     string // weightKey
 	weight   float32 // built-in default weight
 	optional bool
 	father   bool
@@ -46,30 +47,32 @@ type Prepared struct {
 
 // Prepare parses and encodes s.
 func Prepare(s string) *Prepared {
-	p := &Prepared{Orig: s, Name: Parse(s)}
-	add := func(t Token, father bool) {
+	name, ownKeys, fatherKeys := parse(s)
+	p := &Prepared{Orig: s, Name: name}
+	add := func(t Token, mkey string, father bool) {
 		if len(p.toks) >= maxTokens {
 			return
 		}
-		pt := ptok{tokenCode: makeCode(t.Key), key: t.Key, optional: t.Optional || father, father: father}
+		pt := ptok{tokenCode: makeCode(mkey), key: t.Key, optional: t.Optional || father, father: father}
 		pt.skel = string(skeleton(pt.code[:pt.n], nil))
+		pt.wkey = weightKey(pt.skel, t.Key)
 		pt.weight = float32(defaultWeight(pt.skel, t.Key))
 		if father {
 			pt.weight *= 0.5
 		}
 		p.toks = append(p.toks, pt)
 	}
-	for _, t := range p.Name.Tokens {
-		add(t, false)
+	for i, t := range p.Name.Tokens {
+		add(t, ownKeys[i], false)
 	}
 	own := len(p.toks)
-	for _, t := range p.Name.Father {
-		add(t, true)
+	for i, t := range p.Name.Father {
+		add(t, fatherKeys[i], true)
 	}
 	if own > 1 {
 		p.merged = make([]tokenCode, own-1)
 		for i := 0; i+1 < own; i++ {
-			p.merged[i] = makeCode(p.toks[i].key + p.toks[i+1].key)
+			p.merged[i] = makeCode(ownKeys[i] + ownKeys[i+1])
 		}
 	}
 	return p
@@ -94,12 +97,12 @@ func (f *Freq) Add(name string) {
 	for i, t := range p.toks {
 		dup := false
 		for _, u := range p.toks[:i] {
-			if u.skel == t.skel {
+			if u.wkey == t.wkey {
 				dup = true
 			}
 		}
 		if !dup {
-			f.counts[t.skel]++
+			f.counts[t.wkey]++
 		}
 	}
 }
@@ -111,15 +114,15 @@ func (f *Freq) Weight(key string) float64 {
 	var c tokenCode
 	n := encode(key, &c.code)
 	var buf [maxCode]byte
-	return f.weightSkel(string(skeleton(c.code[:n], buf[:0])))
+	skel := string(skeleton(c.code[:n], buf[:0]))
+	if f == nil || f.names == 0 {
+		return defaultWeight(skel, key)
+	}
+	return f.weightOf(weightKey(skel, key))
 }
 
-func (f *Freq) weightSkel(skel string) float64 {
-	if f == nil || f.names == 0 {
-		return defaultWeight(skel, "")
-	}
-	c := f.counts[skel]
-	return freqWeight(c, f.names)
+func (f *Freq) weightOf(wkey string) float64 {
+	return freqWeight(f.counts[wkey], f.names)
 }
 
 func freqWeight(c, n int) float64 {
@@ -191,16 +194,37 @@ func Compare(a, b string) Result {
 // Score is Compare without the alignment; it never allocates.
 func (m *Matcher) Score(a, b *Prepared) float64 {
 	var al alignment
+	if swap(a, b) {
+		a, b = b, a
+	}
 	return m.align(a, b, &al)
+}
+
+// swap puts a pair in a canonical order, so that the greedy alignment, and
+// with it the score, is symmetric.
+func swap(a, b *Prepared) bool {
+	if len(a.toks) != len(b.toks) {
+		return len(a.toks) > len(b.toks)
+	}
+	return a.Orig > b.Orig
 }
 
 // Compare scores two prepared names and explains the score.
 func (m *Matcher) Compare(a, b *Prepared) Result {
 	var al alignment
+	swapped := swap(a, b)
+	if swapped {
+		a, b = b, a
+	}
 	s := m.align(a, b, &al)
 	r := Result{Score: s}
 	if s >= ExplainFloor {
 		r.Pairs = al.pairs(a, b)
+		if swapped {
+			for i := range r.Pairs {
+				r.Pairs[i].A, r.Pairs[i].B = r.Pairs[i].B, r.Pairs[i].A
+			}
+		}
 	}
 	return r
 }
@@ -225,7 +249,7 @@ func (m *Matcher) weight(t *ptok) float32 {
 	if m == nil || m.Freq == nil || m.Freq.names == 0 {
 		return t.weight
 	}
-	w := float32(m.Freq.weightSkel(t.skel))
+	w := float32(m.Freq.weightOf(t.wkey))
 	if t.father {
 		w *= 0.5
 	}
@@ -357,45 +381,63 @@ func (m *Matcher) tryMerge(x, y *Prepared, al *alignment, swapped bool) {
 	}
 }
 
+// fullCreditSim is the token similarity from which a pair earns all its
+// weight: spelling variants of one name (Mohammad/Muhammad 0.97,
+// Hussain/Husayn 0.98, Ahmad/Ahmed 0.94) are at or near it.
+const fullCreditSim = 0.95
+
 // credit maps a token similarity to the share of its weight it earns:
-// nothing at minTokenSim, all of it at 1.
+// nothing at minTokenSim, rising steeply to 0.97 at fullCreditSim, then
+// slowly to 1 for identical keys, so that an exact spelling still ranks
+// above a variant.
 func credit(s float32) float64 {
-	c := (float64(s) - minTokenSim) / (1 - minTokenSim)
-	if c < 0 {
+	x := float64(s)
+	switch {
+	case x <= minTokenSim:
 		return 0
+	case x >= fullCreditSim:
+		return 0.97 + 0.03*(x-fullCreditSim)/(1-fullCreditSim)
 	}
-	return c
+	return 0.97 * (x - minTokenSim) / (fullCreditSim - minTokenSim)
 }
 
+// score is the weighted share of credit over all tokens (unmatched
+// optional tokens left out), lowered by the worst aligned pair: a token
+// that aligned with a different name (Hasan~Husain) is evidence against,
+// where a token missing from one side is only absence of evidence.
 func (al *alignment) score(a, b *Prepared) float64 {
 	var num, den float64
-	optA, optB := 0.0, 0.0
+	worst := 1.0
 	for i := 0; i < al.na; i++ {
 		w := float64(al.wa[i])
 		if al.pa[i] >= 0 {
+			c := credit(al.sa[i])
 			den += w
-			num += w * credit(al.sa[i])
+			num += w * c
+			if c < worst && !a.toks[i].optional {
+				worst = c
+			}
 		} else if !a.toks[i].optional {
 			den += w
-		} else {
-			optA += w
 		}
 	}
 	for j := 0; j < al.nb; j++ {
 		w := float64(al.wb[j])
 		if al.pb[j] >= 0 {
+			c := credit(al.sb[j])
 			den += w
-			num += w * credit(al.sb[j])
+			num += w * c
+			if c < worst && !b.toks[j].optional {
+				worst = c
+			}
 		} else if !b.toks[j].optional {
 			den += w
-		} else {
-			optB += w
 		}
 	}
 	if den == 0 {
 		return 0
 	}
-	s := num / den
+	s := num / den * (0.5 + 0.5*worst)
 	if s > 1 {
 		s = 1
 	}

@@ -126,7 +126,7 @@ var uddinForms = map[string]bool{
 // patronymic markers: what follows is the father's (or husband's) name.
 var patronymics = map[string]bool{
 	"bin": true, "ibn": true, "ibnu": true, "bint": true, "binti": true, "walad": true, "wald": true,
-	"ould": true, "walade": true, "farzand": true, "valad": true, "walid-e": false,
+	"ould": true, "walade": true, "farzand": true, "valad": true, "ben": true, "ag": true,
 }
 
 // Parse splits a name into its parts. It drops titles, turns "LAST, First"
@@ -137,7 +137,13 @@ var patronymics = map[string]bool{
 // drops articles (al-, el-) and marks Khan, Jan, Bibi and tribal -zai/-khel
 // names optional.
 func Parse(s string) Name {
-	var n Name
+	n, _, _ := parse(s)
+	return n
+}
+
+// parse is Parse that also returns the marked keys (inferred vowels as
+// 'A') of the own and father tokens, which Prepare encodes.
+func parse(s string) (n Name, own, father []string) {
 	// "LAST, First": one comma between two non-empty parts.
 	if i := strings.IndexAny(s, ",،"); i >= 0 {
 		rest := s[i:]
@@ -149,30 +155,42 @@ func Parse(s string) Name {
 	}
 	words := strings.Fields(Normalize(s))
 	// Find the patronymic marker.
-	own, father := words, []string(nil)
-	for i := 0; i < len(words); i++ {
-		w := words[i]
-		skip := 0
-		switch {
-		case i+1 < len(words) && (w == "s" || w == "d" || w == "w") && words[i+1] == "o":
-			skip = 2
-		case i+1 < len(words) && (w == "son" || w == "daughter" || w == "wife") && words[i+1] == "of":
-			skip = 2
-		case i+1 < len(words) && (w == "so" || w == "do" || w == "wo") && i > 0 && false:
-			skip = 1
-		case patronymics[w] || patronymics[ToLatin(w)]:
-			skip = 1
-		}
-		if skip > 0 && i > 0 && i+skip < len(words) {
-			own, father = words[:i], words[i+skip:]
+	ownW, fatherW := words, []string(nil)
+	for i := 1; i < len(words); i++ {
+		if skip := patronymicAt(words, i); skip > 0 && i+skip < len(words) {
+			ownW, fatherW = words[:i], words[i+skip:]
 			break
 		}
 	}
-	n.Tokens = parseTokens(own, &n.Titles)
-	if len(father) > 0 {
-		n.Father = parseTokens(father, &n.Titles)
+	n.Tokens, own = parseTokens(ownW, &n.Titles)
+	if len(fatherW) > 0 {
+		// The father's own patronymics (bin X bin Y) are dropped.
+		var fw []string
+		for i := 0; i < len(fatherW); i++ {
+			if skip := patronymicAt(fatherW, i); skip > 0 && i+skip < len(fatherW) {
+				i += skip - 1
+				continue
+			}
+			fw = append(fw, fatherW[i])
+		}
+		n.Father, father = parseTokens(fw, &n.Titles)
 	}
-	return n
+	return n, own, father
+}
+
+// patronymicAt returns how many words the patronymic marker at words[i]
+// spans, or 0.
+func patronymicAt(words []string, i int) int {
+	w := words[i]
+	switch {
+	case i+1 < len(words) && (w == "s" || w == "d" || w == "w") && words[i+1] == "o":
+		return 2
+	case i+1 < len(words) && (w == "son" || w == "daughter" || w == "wife") && words[i+1] == "of":
+		return 2
+	case patronymics[w] || patronymics[ToLatin(w)]:
+		return 1
+	}
+	return 0
 }
 
 func firstRune(s string) (rune, int) {
@@ -183,19 +201,22 @@ func firstRune(s string) (rune, int) {
 }
 
 type rawTok struct {
-	key, orig string
+	key  string // lowercase key
+	mkey string // key with inferred vowels marked
+	orig string
 }
 
-func parseTokens(words []string, titlesOut *[]string) []Token {
+func parseTokens(words []string, titlesOut *[]string) ([]Token, []string) {
 	// Transliterate each word into one or more key words.
 	var raw []rawTok
 	for _, w := range words {
-		k := ToLatin(w)
-		for _, kw := range strings.Fields(k) {
+		k := toLatinMarked(w)
+		for _, mk := range strings.Fields(k) {
+			kw := strings.ToLower(mk)
 			if a, ok := abbreviations[kw]; ok {
-				kw = a
+				kw, mk = a, a
 			}
-			raw = append(raw, rawTok{kw, w})
+			raw = append(raw, rawTok{kw, mk, w})
 		}
 	}
 	// Titles: dropped unless nothing would remain.
@@ -213,6 +234,13 @@ func parseTokens(words []string, titlesOut *[]string) []Token {
 	}
 	raw = kept
 	var out []Token
+	var mkeys []string
+	push := func(t Token, mk string) {
+		mk = canonCompound(mk)
+		t.Key = strings.ToLower(mk)
+		out = append(out, t)
+		mkeys = append(mkeys, mk)
+	}
 	for i := 0; i < len(raw); i++ {
 		t := raw[i]
 		k := t.key
@@ -224,38 +252,55 @@ func parseTokens(words []string, titlesOut *[]string) []Token {
 				orig += " " + raw[j].orig
 				j++
 			}
-			out = append(out, Token{Key: canonCompound("abdul" + raw[j].key), Orig: orig + " " + raw[j].orig, Kind: KindCompound})
+			next := raw[j].mkey
+			if ullahForms[raw[j].key] {
+				next = "lah"
+			}
+			push(Token{Orig: orig + " " + raw[j].orig, Kind: KindCompound}, "abdul"+next)
 			i = j
 			continue
 		}
+		last := len(out) - 1
 		// previous + article + second (zia ul haq, nasir ud din)
-		if articles[k] && i+1 < len(raw) && len(out) > 0 && !out[len(out)-1].Optional &&
+		if articles[k] && i+1 < len(raw) && last >= 0 && !out[last].Optional &&
 			(seconds[raw[i+1].key] || k == "ul" || k == "ud" || k == "ur" || k == "us" || k == "uz" || k == "ush" || k == "ut" || k == "un" || k == "ol") {
-			p := &out[len(out)-1]
-			p.Key = canonCompound(p.Key + "ul" + raw[i+1].key)
-			p.Orig += " " + t.orig + " " + raw[i+1].orig
-			p.Kind = KindCompound
+			mk := canonCompound(mkeys[last] + "ul" + raw[i+1].mkey)
+			out[last].Key, mkeys[last] = strings.ToLower(mk), mk
+			out[last].Orig += " " + t.orig + " " + raw[i+1].orig
+			out[last].Kind = KindCompound
 			i++
 			continue
 		}
-		// separate -ullah, -uddin
-		if (ullahForms[k] || uddinForms[k]) && len(out) > 0 && !out[len(out)-1].Optional && out[len(out)-1].Kind != KindInitial {
-			p := &out[len(out)-1]
-			if ullahForms[k] {
-				p.Key = canonCompound(p.Key + "ullah")
-			} else {
-				p.Key = canonCompound(p.Key + "uddin")
+		// separate -ullah, -uddin, -zada, -zai, -khel
+		if last >= 0 && !out[last].Optional && out[last].Kind != KindInitial {
+			suf := ""
+			switch {
+			case ullahForms[k]:
+				suf = "ullah"
+			case uddinForms[k]:
+				suf = "uddin"
+			case k == "zada" || k == "zadah" || k == "zadeh" || k == "zai" || k == "zay" || k == "khel" ||
+				k == "khail" || k == "khil" || k == "kheil":
+				suf = k
 			}
-			p.Orig += " " + t.orig
-			p.Kind = KindCompound
-			continue
+			if suf != "" {
+				mk := canonCompound(mkeys[last] + suf)
+				out[last].Key, mkeys[last] = strings.ToLower(mk), mk
+				out[last].Orig += " " + t.orig
+				out[last].Kind = KindCompound
+				if isTribal(out[last].Key) {
+					out[last].Kind = KindTribal
+					out[last].Optional = true
+				}
+				continue
+			}
 		}
 		// a lone article before a name: al-Baghdadi is Baghdadi.
 		if articles[k] && i+1 < len(raw) {
 			raw[i+1].orig = t.orig + " " + raw[i+1].orig
 			continue
 		}
-		tok := Token{Key: canonCompound(k), Orig: t.orig}
+		tok := Token{Orig: t.orig}
 		switch {
 		case len(k) == 1:
 			tok.Kind = KindInitial
@@ -268,10 +313,10 @@ func parseTokens(words []string, titlesOut *[]string) []Token {
 		case sayedTitles[k]:
 			tok.Optional = true
 		}
-		if tok.Key != k {
+		if c := canonCompound(k); c != k {
 			tok.Kind = KindCompound
 		}
-		out = append(out, tok)
+		push(tok, t.mkey)
 	}
 	// A name made only of optional parts keeps them as names.
 	allOpt := true
@@ -285,7 +330,7 @@ func parseTokens(words []string, titlesOut *[]string) []Token {
 			out[i].Optional = false
 		}
 	}
-	return out
+	return out, mkeys
 }
 
 func countNonTitle(raw []rawTok) int {
@@ -313,46 +358,51 @@ func isTribal(k string) bool {
 
 // canonCompound gives compounds one spelling: abd- names become abdul+rest
 // (abdurrahman, abdarrahman, abdalrahman, abdrahman: abdulrahman), the
-// -ullah and -uddin endings are spelled one way.
+// -ullah and -uddin endings are spelled one way. k may carry inferred-vowel
+// marks ('A'); the checks look at it lowercased.
 func canonCompound(k string) string {
-	if strings.HasPrefix(k, "abd") && len(k) >= 6 {
-		rest := k[3:]
-		if rest[0] == 'u' || rest[0] == 'e' || rest[0] == 'a' || rest[0] == 'o' || rest[0] == 'i' {
-			rest = rest[1:]
+	lk := strings.ToLower(k)
+	if strings.HasPrefix(lk, "abd") && len(lk) >= 6 {
+		rest, lrest := k[3:], lk[3:]
+		cut := func(n int) { rest, lrest = rest[n:], lrest[n:] }
+		if isVowelCode(lrest[0]) {
+			cut(1)
 		}
 		switch {
-		case strings.HasPrefix(rest, "ul") && len(rest) > 4:
-			// abdu-ul-: doubled article
-			rest = rest[2:]
-		case strings.HasPrefix(rest, "al") && len(rest) > 4 && !strings.HasPrefix(rest, "all"):
-			rest = rest[2:]
-		case strings.HasPrefix(rest, "el") && len(rest) > 4:
-			rest = rest[2:]
-		case strings.HasPrefix(rest, "l"):
-			rest = rest[1:]
-		case len(rest) > 2 && rest[0] == rest[1] && !isVowelCode(rest[0]):
-			// assimilated article: abdurrahman, abdussalam
-			rest = rest[1:]
-		case strings.HasPrefix(rest, "shsh"):
-			rest = rest[2:]
+		case strings.HasPrefix(lrest, "ul") && len(lrest) > 4:
+			cut(2) // abdu-ul-: doubled article
+		case strings.HasPrefix(lrest, "al") && len(lrest) > 4 && !strings.HasPrefix(lrest, "all"):
+			cut(2)
+		case strings.HasPrefix(lrest, "el") && len(lrest) > 4:
+			cut(2)
+		case strings.HasPrefix(lrest, "l"):
+			cut(1)
+		case len(lrest) > 2 && lrest[0] == lrest[1] && !isVowelCode(lrest[0]):
+			cut(1) // assimilated article: abdurrahman, abdussalam
+		case strings.HasPrefix(lrest, "shsh"):
+			cut(2)
 		}
 		if len(rest) >= 2 {
-			k = "abdul" + rest
+			k, lk = "abdul"+rest, "abdul"+lrest
 		}
 	}
-	for _, f := range []string{"ullah", "ulla", "ulah", "ollah", "olah", "allah", "alla", "ulloh"} {
-		if strings.HasSuffix(k, f) && len(k) > len(f)+1 && !strings.HasPrefix(k, "abdul") {
-			k = k[:len(k)-len(f)] + "ullah"
-			break
+	if !strings.HasPrefix(lk, "abdul") {
+		for _, f := range ullahSuffixes {
+			if strings.HasSuffix(lk, f) && len(lk) > len(f)+1 {
+				k, lk = k[:len(k)-len(f)]+"ullah", lk[:len(lk)-len(f)]+"ullah"
+				break
+			}
 		}
 	}
 	for _, f := range uddinSuffixes {
-		if strings.HasSuffix(k, f) && len(k) > len(f)+1 {
+		if strings.HasSuffix(lk, f) && len(lk) > len(f)+1 {
 			k = k[:len(k)-len(f)] + "uddin"
 			break
 		}
 	}
 	return k
 }
+
+var ullahSuffixes = []string{"ullah", "ulla", "ulah", "ollah", "olah", "allah", "alla", "ulloh"}
 
 var uddinSuffixes = []string{"uddin", "udin", "uddeen", "udeen", "eddin", "eddine", "edin", "addin", "aldin", "uldin", "oddin", "aldeen", "uldeen"}

@@ -19,9 +19,13 @@ const (
 // matters for pathological input.
 const maxCode = 32
 
+// cInf is a short vowel the transliterator inferred (Arabic script does
+// not write it): any vowel meets it cheaply.
+const cInf = '*'
+
 func isVowelCode(c byte) bool {
 	switch c {
-	case 'a', 'e', 'i', 'o', 'u':
+	case 'a', 'e', 'i', 'o', 'u', cInf:
 		return true
 	}
 	return false
@@ -43,7 +47,7 @@ func encode(key string, dst *[maxCode]byte) int {
 		}
 		return 0
 	}
-	isV := func(c byte) bool { return isVowelCode(c) }
+	isV := func(c byte) bool { return isVowelCode(c) || c == 'A' }
 	for i := 0; i < len(key); i++ {
 		c := key[i]
 		nx := at(i + 1)
@@ -142,6 +146,8 @@ func encode(key string, dst *[maxCode]byte) int {
 				continue
 			}
 			put('o')
+		case 'A':
+			put(cInf)
 		case 'y':
 			// y before a vowel is a consonant; elsewhere it writes i
 			// (Husayn = Husain, Aly = Ali).
@@ -174,6 +180,7 @@ const (
 	costHIns      = 0.5  // h added or left out (Mohd, Fatimah)
 	costSemiIns   = 0.5  // y or w added or left out
 	costConsIns   = 1.0
+	costInfIns    = 0.2 // an inferred vowel that the other spelling lacks
 )
 
 var subCost [128][128]float32
@@ -202,9 +209,16 @@ func init() {
 	set('e', 'i', 0.3)
 	set('o', 'u', 0.2)
 	set('a', 'o', 0.45)
-	set('a', 'u', 0.55)
+	set('a', 'u', 0.7)
 	set('i', 'u', 0.6)
+	for _, v := range []byte("aeiou") {
+		set(cInf, v, 0.1)
+	}
+	set(cInf, 'a', 0.05)
+	set(cInf, 'y', 0.5)
+	set(cInf, 'w', 0.5)
 	set('e', 'o', 0.55)
+	set('e', 'u', 0.4)
 	set('a', 'i', 0.6)
 	// semi-vowels against vowels
 	set('y', 'i', 0.2)
@@ -217,8 +231,9 @@ func init() {
 	set('y', 'j', 0.5)
 	// consonants that transliterations confuse
 	set('q', 'k', 0.3)
-	set('q', cGh, 0.45)
-	set('q', 'g', 0.6)
+	set('q', cGh, 0.3)
+	set('q', 'g', 0.45)
+	set('z', 'd', 0.5)
 	set('k', cKh, 0.5)
 	set('h', cKh, 0.5)
 	set('k', 'g', 0.6)
@@ -253,6 +268,8 @@ func indelCost(code []byte, i int) float32 {
 		return costDouble
 	}
 	switch {
+	case c == cInf:
+		return costInfIns
 	case isVowelCode(c):
 		if (i > 0 && isVowelCode(code[i-1])) || (i+1 < len(code) && isVowelCode(code[i+1])) {
 			return costVowelNext
@@ -378,7 +395,10 @@ func keyOf(s string) string {
 func skeleton(code []byte, dst []byte) []byte {
 	var last byte
 	for i, c := range code {
-		if isVowelCode(c) || c == 'y' || c == 'w' || c == 'v' {
+		if i == 0 && c == 'v' {
+			c = 'w' // an initial y or w is a stable consonant (Yusuf, Wali, Vali)
+		}
+		if isVowelCode(c) || ((c == 'y' || c == 'w' || c == 'v') && i > 0) {
 			continue
 		}
 		switch c {
@@ -405,3 +425,4 @@ func skeleton(code []byte, dst []byte) []byte {
 	}
 	return dst
 }
+

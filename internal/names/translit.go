@@ -14,6 +14,13 @@ import (
 // are normalised and folded to ASCII. Characters of other scripts are
 // dropped.
 func ToLatin(s string) string {
+	return strings.ToLower(toLatinMarked(s))
+}
+
+// toLatinMarked is ToLatin with the short vowels that Arabic script does
+// not write, and that the transliterator inferred, marked as 'A'. The
+// comparison codes treat a marked vowel as any short vowel.
+func toLatinMarked(s string) string {
 	var b strings.Builder
 	for i, w := range strings.Fields(arabicPrep(s)) {
 		var k string
@@ -79,7 +86,9 @@ func arabicPrep(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		switch {
-		case r == 0x0651: // shadda: doubled consonant
+		case r == 0x0651, r == 0x064E, r == 0x064F, r == 0x0650:
+			// shadda (doubled consonant), fatha, damma, kasra: kept, they
+			// say what the transliterator would otherwise guess.
 			b.WriteRune(r)
 		case r == 0x0640, r >= 0x064B && r <= 0x065F, r == 0x0670, r >= 0x06D6 && r <= 0x06ED,
 			r >= 0x0610 && r <= 0x061A, r == 0x200C, r == 0x200D, r == 0x200E, r == 0x200F,
@@ -105,6 +114,7 @@ const (
 	lMaks         // ى: final -a
 	lHamza        // ء and carriers
 	lShadda
+	lMark // a written short vowel (fatha, damma, kasra)
 )
 
 type arLetter struct {
@@ -139,6 +149,7 @@ var arabicLetters = map[rune]arLetter{
 	'ه': {lHeh, "h"}, 'ھ': {lHeh, "h"}, 'ہ': {lHeh, "h"}, 'ۀ': {lHeh, "h"}, 'ە': {lHeh, "h"},
 	'ة': {lTehM, "a"}, 'ۃ': {lTehM, "a"},
 	0x0651: {lShadda, ""},
+	0x064E: {lMark, "a"}, 0x064F: {lMark, "u"}, 0x0650: {lMark, "i"},
 }
 
 // sunLetters assimilate the l of the article: عبدالرحمن is abdurrahman.
@@ -148,8 +159,22 @@ var sunLetters = map[string]bool{
 
 // arabicWordToLatin transliterates one Arabic-script word.
 func arabicWordToLatin(w string) string {
-	if v, ok := commonArabic[Normalize(w)]; ok {
+	nw := Normalize(w)
+	if v, ok := commonArabic[nw]; ok {
 		return v
+	}
+	if strings.ContainsRune(nw, 'ك') {
+		// Arabic keyboards have no گ and write ك for g (كل for گل).
+		if v, ok := commonArabic[strings.ReplaceAll(nw, "ك", "گ")]; ok {
+			return v
+		}
+	}
+	// Two words typed without a space before عبد (محمدعبد).
+	if i := strings.Index(w, "عبد"); i > 0 && len(w)-i > len("عبد") {
+		l, r := arabicWordToLatin(w[:i]), arabicWordToLatin(w[i:])
+		if l != "" && r != "" {
+			return l + " " + r
+		}
 	}
 	rs := []rune(w)
 	// Drop non-letters (digits of other scripts, stray marks).
@@ -165,10 +190,17 @@ func arabicWordToLatin(w string) string {
 	if len(rs) == 0 {
 		return ""
 	}
-	// Article at the start: ال + at least two letters is al-, which name
-	// keys leave out (al-Baghdadi and Baghdadi are the same family name).
+	if len(rs) == 2 && arabicLetters[rs[0]].class == lCons && arabicLetters[rs[1]].class == lHeh {
+		// طه, شه: the final h is heard after a short vowel.
+		return arabicLetters[rs[0]].latin + "Ah"
+	}
+	// Article at the start: ال + at least two letters is al-, written as a
+	// separate word as in "al-Tikriti", so that Parse treats it the same in
+	// both scripts (dropped before a family name, joined in Saif al-Din).
 	if len(rs) > 3 && rs[0] == 'ا' && rs[1] == 'ل' && string(rs) != "الله" {
-		return arabicWordToLatin(string(rs[2:]))
+		if rest := arabicWordToLatin(string(rs[2:])); rest != "" {
+			return "al " + rest
+		}
 	}
 	// Article inside a word (عبدالرحمن, نصرالله, ضیاالحق, نورالدین): the
 	// parts are transliterated on their own and joined with ul-, the l
@@ -203,7 +235,7 @@ func arabicWordToLatin(w string) string {
 	}
 	for _, suf := range arabicSuffixes {
 		sr := []rune(suf.ar)
-		if len(rs) > len(sr)+1 && string(rs[len(rs)-len(sr):]) == suf.ar {
+		if len(rs) > len(sr)+1 && Normalize(string(rs[len(rs)-len(sr):])) == Normalize(suf.ar) {
 			if stem := arabicWordToLatin(string(rs[:len(rs)-len(sr)])); stem != "" {
 				return stem + suf.latin
 			}
@@ -251,8 +283,19 @@ func lettersToLatin(rs []rune) string {
 		l := arabicLetters[r]
 		switch l.class {
 		case lCons:
+			if r == 'ش' && len(units) > 0 && !units[len(units)-1].vowel && units[len(units)-1].s == "t" {
+				// تش writes ch in foreign names.
+				units[len(units)-1].s = "ch"
+				prevVowel = false
+				continue
+			}
 			units = append(units, unit{s: l.latin})
 			prevVowel = false
+		case lMark:
+			if len(units) > 0 && !units[len(units)-1].vowel {
+				units = append(units, unit{vowel: true, s: l.latin})
+				prevVowel = true
+			}
 		case lShadda:
 			if len(units) > 0 && !units[len(units)-1].vowel {
 				units = append(units, units[len(units)-1])
@@ -340,7 +383,7 @@ func lettersToLatin(rs []rune) string {
 				// both end CVC; CCC at the end is rare) keeps no vowel.
 			}
 		case 1:
-			b.WriteByte('a')
+			b.WriteByte('A')
 			b.WriteString(u.s)
 			if nextVowel || (!nextVowel && i+1 < len(units) && !nextNextExists) {
 				state = 1
