@@ -28,7 +28,7 @@ type ptok struct {
 	tokenCode
 	key      string
 	skel     string
-	wkey     string // weightKey
+	wkey     string  // weightKey
 	weight   float32 // built-in default weight
 	optional bool
 	father   bool

@@ -425,4 +425,3 @@ func skeleton(code []byte, dst []byte) []byte {
 	}
 	return dst
 }
-
