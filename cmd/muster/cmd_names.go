@@ -51,6 +51,7 @@ func scorePairs(ctx context.Context, env *Env, input, out string) (err error) {
 	defer in.Close()
 	r := csv.NewReader(in)
 	r.ReuseRecord = true
+	r.FieldsPerRecord = -1 // checked below, with a clearer message
 	header, err := r.Read()
 	if err == io.EOF {
 		return fmt.Errorf("%s: empty file, want a header with name1,name2", input)
