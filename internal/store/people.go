@@ -213,6 +213,8 @@ var importSQL = map[string]string{
 	"unblind":      `DELETE FROM blind WHERE person_id = $1`,
 	"updPerson":    `UPDATE persons SET category = $1, flags = $2, sealed = $3, updated = $4 WHERE id = $5`,
 	"personCase":   `SELECT case_id, partner FROM persons WHERE id = $1`,
+	"caseCat":      `SELECT category FROM cases WHERE id = $1`,
+	"inheritCat":   `UPDATE persons SET category = $1, updated = $2 WHERE case_id = $3 AND category = ''`,
 }
 
 func (s *Store) newImporter(ctx context.Context, tx *sql.Tx, actor string, now time.Time) (*importer, error) {
@@ -364,6 +366,15 @@ func (im *importer) create(r *muster.Record, sealedReg, digest []byte, res *Impo
 		newCase = true
 		res.Cases++
 	}
+	cat := r.Category
+	if cat == "" && !newCase {
+		// A member registered without a category travels in the case's.
+		var c string
+		if err := im.stmts["caseCat"].QueryRowContext(im.ctx, caseID).Scan(&c); err != nil {
+			return err
+		}
+		cat = muster.Category(c)
+	}
 	p := personFromRecords([]muster.Record{*r})
 	body, err := json.Marshal(&p)
 	if err != nil {
@@ -374,12 +385,17 @@ func (im *importer) create(r *muster.Record, sealedReg, digest []byte, res *Impo
 		return err
 	}
 	var personID int64
-	if err := im.stmts["newPerson"].QueryRowContext(im.ctx, caseID, r.Source, string(r.Category), string(muster.StageRegistered), flagCodes(p.Flags), sealed, im.now).Scan(&personID); err != nil {
+	if err := im.stmts["newPerson"].QueryRowContext(im.ctx, caseID, r.Source, string(cat), string(muster.StageRegistered), flagCodes(p.Flags), sealed, im.now).Scan(&personID); err != nil {
 		return err
 	}
 	if newCase || isPrincipal(r.Relationship) {
-		if err := im.exec("setPrincipal", personID, string(r.Category), im.now, caseID); err != nil {
+		if err := im.exec("setPrincipal", personID, string(cat), im.now, caseID); err != nil {
 			return err
+		}
+		if cat != "" {
+			if err := im.exec("inheritCat", string(cat), im.now, caseID); err != nil {
+				return err
+			}
 		}
 	}
 	var regID int64
@@ -394,7 +410,7 @@ func (im *importer) create(r *muster.Record, sealedReg, digest []byte, res *Impo
 	}
 	res.Created++
 	return im.s.appendEventPartner(im.ctx, im.tx, &muster.Event{Actor: im.actor, Type: muster.EventImported, PersonID: personID, CaseID: caseID,
-		At: time.UnixMicro(im.now), To: muster.StageRegistered, Data: jsonRaw(map[string]any{"registration": regID, "source": r.Source})}, r.Source, r.Category)
+		At: time.UnixMicro(im.now), To: muster.StageRegistered, Data: jsonRaw(map[string]any{"registration": regID, "source": r.Source})}, r.Source, cat)
 }
 
 // personRecords returns the newest version of each registration merged into

@@ -83,6 +83,7 @@ func TestStoreImport(t *testing.T) {
 		ctx := context.Background()
 		s := open(t, dsn, newKEK(t))
 		recs := append(family("ngo-a", "A1", 4, muster.CategorySIVApplicant), family("ngo-b", "B7", 2, muster.CategoryCitizen)...)
+		recs[2].Category = "" // a member without a category travels in the case's
 		res, err := s.Import(ctx, "tester", recs, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -135,6 +136,9 @@ func TestStoreImport(t *testing.T) {
 		}
 		if _, err := s.Case(ctx, store.Scope{Partner: "ngo-b"}, p.CaseID); muster.ErrorCode(err) != muster.ENOTFOUND {
 			t.Errorf("partner ngo-b read ngo-a's case: %v", err)
+		}
+		if all, _ := s.Status(ctx, store.Scope{}); all.Counts[muster.CategorySIVApplicant][muster.StageRegistered] != 4 {
+			t.Errorf("SIV applicants = %d, want 4 (the member without a category inherits the case's)", all.Counts[muster.CategorySIVApplicant][muster.StageRegistered])
 		}
 		st, err := s.Status(ctx, store.Scope{Partner: "ngo-b"})
 		if err != nil {

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"muster/internal/intake"
+)
+
+func init() {
+	register("import", "import registrations from a CSV or XLSX file, all or nothing", runImport)
+}
+
+func runImport(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "import", "FILE [--source NAME] [--mapping MAP] [--dry-run] [--skip-bad-rows] [--db ...] | --template")
+	db, key := addDBFlags(fs)
+	source := fs.String("source", "", "source (partner) name for files without a source column")
+	mapping := fs.String("mapping", "", "mapping file for sheets with other headers")
+	dryRun := fs.Bool("dry-run", false, "validate only; write nothing")
+	skip := fs.Bool("skip-bad-rows", false, "import the good rows and write the rejected ones, with reasons, to --rejects")
+	rejects := fs.String("rejects", "", "where --skip-bad-rows writes rejected rows (default FILE.rejects.csv)")
+	template := fs.Bool("template", false, "write an empty registration template (to FILE, or stdout) and exit")
+	actor := fs.String("actor", "cli", "who is importing, for the event log")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if *template {
+		if len(pos) == 1 {
+			f, err := os.Create(pos[0])
+			if err != nil {
+				return err
+			}
+			if err := intake.WriteTemplate(f); err != nil {
+				f.Close()
+				return err
+			}
+			return f.Close()
+		}
+		return intake.WriteTemplate(env.Stdout)
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	file := pos[0]
+	opt := intake.Options{Source: *source, SkipBadRows: *skip}
+	if *mapping != "" {
+		if opt.Mapping, err = intake.LoadMapping(*mapping); err != nil {
+			return err
+		}
+	}
+	start := time.Now()
+	bar := newProgress(env.Stderr, "reading "+file)
+	opt.Progress = func(n int) { bar.Set(n, 0) }
+	res, err := intake.ReadFile(file, opt)
+	bar.Done()
+	if err != nil {
+		return err
+	}
+	for i := range res.Rejected {
+		fmt.Fprintln(env.Stderr, res.Rejected[i].Error())
+	}
+	if len(res.Rejected) > 0 && !*skip {
+		fmt.Fprintf(env.Stderr, "%s: %d of %d rows rejected; nothing was imported (fix them, or use --skip-bad-rows)\n", file, len(res.Rejected), res.Rows)
+		return exitError{1}
+	}
+	if *dryRun {
+		fmt.Fprintf(env.Stdout, "%s: %d rows valid, %d flagged, %d rejected (dry run: nothing written)\n", file, len(res.Records), res.Flagged, len(res.Rejected))
+		if len(res.Rejected) > 0 {
+			return exitError{1}
+		}
+		return nil
+	}
+	if len(res.Rejected) > 0 {
+		path := *rejects
+		if path == "" {
+			path = file + ".rejects.csv"
+		}
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		if err := intake.WriteRejects(f, res.Rejected); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stderr, "%s: %d rejected rows written to %s\n", file, len(res.Rejected), path)
+	}
+	s, err := openStore(ctx, env, *db, *key)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	bar = newProgress(env.Stderr, "importing")
+	n := len(res.Records)
+	ir, err := s.Import(ctx, *actor, res.Records, func(done int) { bar.Set(done, n) })
+	bar.Done()
+	if err != nil {
+		return fmt.Errorf("%s: nothing was imported: %w", file, err)
+	}
+	fmt.Fprintf(env.Stdout, "%s: %d rows: %d new, %d updated, %d unchanged, %d new cases, %d flagged, %d rejected (%.1fs)\n",
+		file, res.Rows, ir.Created, ir.Updated, ir.Unchanged, ir.Cases, res.Flagged, len(res.Rejected), time.Since(start).Seconds())
+	return nil
+}
