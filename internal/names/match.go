@@ -49,6 +49,7 @@ type Prepared struct {
 func Prepare(s string) *Prepared {
 	name, ownKeys, fatherKeys := parse(s)
 	p := &Prepared{Orig: s, Name: name}
+	p.toks = make([]ptok, 0, min(maxTokens, len(name.Tokens)+len(name.Father)))
 	add := func(t Token, mkey string, father bool) {
 		if len(p.toks) >= maxTokens {
 			return

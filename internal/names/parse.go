@@ -129,6 +129,15 @@ var patronymics = map[string]bool{
 	"ould": true, "walade": true, "farzand": true, "valad": true, "ben": true, "ag": true,
 }
 
+// arabicPatronymics are the markers in Arabic script, normalised.
+var arabicPatronymics = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range []string{"بن", "ابن", "بنت", "ولد", "فرزند", "ولد", "بن", "زوی", "لور"} {
+		m[Normalize(w)] = true
+	}
+	return m
+}()
+
 // Parse splits a name into its parts. It drops titles, turns "LAST, First"
 // around, splits off a patronymic (bin, ibn, s/o, d/o, w/o, son of,
 // daughter of, wife of, walad) into Father, joins particles into compounds
@@ -187,7 +196,7 @@ func patronymicAt(words []string, i int) int {
 		return 2
 	case i+1 < len(words) && (w == "son" || w == "daughter" || w == "wife") && words[i+1] == "of":
 		return 2
-	case patronymics[w] || patronymics[ToLatin(w)]:
+	case patronymics[w] || arabicPatronymics[w]:
 		return 1
 	}
 	return 0
@@ -208,7 +217,7 @@ type rawTok struct {
 
 func parseTokens(words []string, titlesOut *[]string) ([]Token, []string) {
 	// Transliterate each word into one or more key words.
-	var raw []rawTok
+	raw := make([]rawTok, 0, len(words)+2)
 	for _, w := range words {
 		k := toLatinMarked(w)
 		for _, mk := range strings.Fields(k) {
@@ -233,8 +242,8 @@ func parseTokens(words []string, titlesOut *[]string) ([]Token, []string) {
 		kept = append(kept, t)
 	}
 	raw = kept
-	var out []Token
-	var mkeys []string
+	out := make([]Token, 0, len(raw))
+	mkeys := make([]string, 0, len(raw))
 	push := func(t Token, mk string) {
 		mk = canonCompound(mk)
 		t.Key = strings.ToLower(mk)
@@ -329,6 +338,9 @@ func parseTokens(words []string, titlesOut *[]string) ([]Token, []string) {
 		for i := range out {
 			out[i].Optional = false
 		}
+	}
+	if len(out) == 0 {
+		return nil, nil
 	}
 	return out, mkeys
 }

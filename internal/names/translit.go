@@ -234,9 +234,8 @@ func arabicWordToLatin(w string) string {
 		}
 	}
 	for _, suf := range arabicSuffixes {
-		sr := []rune(suf.ar)
-		if len(rs) > len(sr)+1 && Normalize(string(rs[len(rs)-len(sr):])) == Normalize(suf.ar) {
-			if stem := arabicWordToLatin(string(rs[:len(rs)-len(sr)])); stem != "" {
+		if len(rs) > len(suf.norm)+1 && hasNormSuffix(rs, suf.norm) {
+			if stem := arabicWordToLatin(string(rs[:len(rs)-len(suf.norm)])); stem != "" {
 				return stem + suf.latin
 			}
 		}
@@ -246,9 +245,29 @@ func arabicWordToLatin(w string) string {
 
 // arabicSuffixes are name endings whose romanisation is fixed: tribal
 // -zai and -khel, -zada, and the nisba -i when the stem is a known name.
-var arabicSuffixes = []struct{ ar, latin string }{
-	{"زاده", "zada"}, {"زاد", "zad"}, {"زی", "zai"}, {"زي", "zai"}, {"ځی", "zai"},
-	{"خیل", "khel"}, {"خيل", "khel"}, {"یار", "yar"}, {"يار", "yar"},
+var arabicSuffixes = func() []arSuffix {
+	var out []arSuffix
+	for _, s := range [][2]string{{"زاده", "zada"}, {"زاد", "zad"}, {"زی", "zai"}, {"خیل", "khel"}, {"یار", "yar"}} {
+		out = append(out, arSuffix{[]rune(Normalize(s[0])), s[1]})
+	}
+	return out
+}()
+
+type arSuffix struct {
+	norm  []rune // normalised letters
+	latin string
+}
+
+// hasNormSuffix reports whether the letters of rs end, once normalised
+// letter by letter, with suf.
+func hasNormSuffix(rs, suf []rune) bool {
+	off := len(rs) - len(suf)
+	for i, r := range suf {
+		if n := normRune(rs[off+i]); n != r {
+			return false
+		}
+	}
+	return true
 }
 
 // lettersToLatin is the letter-by-letter transliteration with vowel
