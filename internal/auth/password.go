@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -62,11 +63,15 @@ func VerifyPassword(pw, encoded string) error {
 }
 
 // dummyHash is verified against when a login names no account, so that the
-// response time does not tell which account names exist.
-var dummyHash, _ = HashPassword("muster-no-such-account", DefaultParams)
+// response time does not tell which account names exist. It is made on
+// first use: hashing 64 MiB at package init would slow every command.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("muster-no-such-account", DefaultParams)
+	return h
+})
 
-// BurnTime spends as long as one VerifyPassword call.
-func BurnTime(pw string) { _ = VerifyPassword(pw, dummyHash) }
+// BurnTime spends as long as one VerifyPassword call with DefaultParams.
+func BurnTime(pw string) { _ = VerifyPassword(pw, dummyHash()) }
 
 // Limits on decoded parameters, so that a tampered hash cannot make a login
 // allocate gigabytes.
