@@ -28,7 +28,7 @@ func TestManifestSmall(t *testing.T) {
 	parties := []Party{
 		party(1, oar, 0, adult(11), minor(12), minor(13)),
 		party(2, cit, time.Minute, adult(21), adult(22)),
-		party(3, siv, 0, minor(31), minor(32)), // unaccompanied minors
+		party(3, siv, 0, minor(31), minor(32)),                                             // unaccompanied minors
 		party(4, cit, 0, adult(41), adult(42), adult(43), adult(44), adult(45), adult(46)), // larger than any open flight
 		party(5, oar, time.Minute, adult(51)),
 		{CaseID: 6, People: []Traveller{adult(61)}, Category: cit, Destinations: []string{"USA"}},
