@@ -24,7 +24,10 @@ func Keys(p *Prepared) []string {
 			continue
 		}
 		if t.weight >= keyCommonWeight {
-			keys = append(keys, "k:"+t.skel)
+			keys = appendSkelKeys(keys, t.code[:t.n])
+			if t.alt != nil {
+				keys = appendSkelKeys(keys, t.alt.code[:t.alt.n])
+			}
 			rare++
 		}
 	}
@@ -34,9 +37,8 @@ func Keys(p *Prepared) []string {
 			continue
 		}
 		mc := &p.merged[i]
-		s := string(skeleton(mc.code[:mc.n], nil))
-		if len(s) >= 3 {
-			keys = append(keys, "k:"+s)
+		if s := skeleton(mc.code[:mc.n], nil); len(s) >= 3 {
+			keys = append(keys, "k:"+string(s))
 		}
 	}
 	if rare == 0 {
@@ -71,4 +73,25 @@ func Keys(p *Prepared) []string {
 		}
 	}
 	return out
+}
+
+// appendSkelKeys appends the keys of one token code: its skeleton, the
+// skeleton without an initial h (Haroun, Aroun), and the Arabic reading of
+// dh and th (Qadhafi, Qaddafi).
+func appendSkelKeys(keys []string, code []byte) []string {
+	var buf [maxCode]byte
+	s := skeleton(code, buf[:0])
+	if len(s) < 2 {
+		return keys
+	}
+	keys = append(keys, "k:"+string(s))
+	if s[0] == 'h' && len(s) >= 3 {
+		keys = append(keys, "k:"+string(s[1:]))
+	}
+	if hasDhTh(code) {
+		if a := skeletonV(code, buf[:0], true); len(a) >= 2 {
+			keys = append(keys, "k:"+string(a))
+		}
+	}
+	return keys
 }

@@ -26,12 +26,21 @@ const minTokenSim = 0.62
 
 type ptok struct {
 	tokenCode
+	alt      *tokenCode // the token without a glued article (alshammari: shammari), or nil
 	key      string
 	skel     string
 	wkey     string  // weightKey
 	weight   float32 // built-in default weight
-	optional bool
+	optional bool // optional by kind, or a father's name
+	kindOpt  bool // optional by kind (Khan, -zai)
 	father   bool
+}
+
+// isOptional reports whether an unmatched token t costs nothing. A
+// father's name is optional unless the other name has a father's name
+// too: then the two disagree.
+func (t *ptok) isOptional(other *Prepared) bool {
+	return t.kindOpt || (t.father && other.nFather == 0)
 }
 
 // Prepared is a name parsed and encoded once, for fast repeated
@@ -39,7 +48,8 @@ type ptok struct {
 type Prepared struct {
 	Orig string
 	Name Name
-	toks []ptok
+	toks    []ptok
+	nFather int
 	// merged[i] is the code of tokens i and i+1 written as one word, for
 	// split/merged tokens (Gul Agha vs Gulagha).
 	merged []tokenCode
@@ -54,7 +64,12 @@ func Prepare(s string) *Prepared {
 		if len(p.toks) >= maxTokens {
 			return
 		}
-		pt := ptok{tokenCode: makeCode(mkey), key: t.Key, optional: t.Optional || father, father: father}
+		pt := ptok{tokenCode: makeCode(mkey), key: t.Key, optional: t.Optional || father, kindOpt: t.Optional, father: father}
+		if lk := strings.ToLower(mkey); len(lk) >= 6 && (strings.HasPrefix(lk, "al") || strings.HasPrefix(lk, "el")) &&
+			!isVowelCode(lk[2]) && lk[2] != 'l' {
+			alt := makeCode(mkey[2:])
+			pt.alt = &alt
+		}
 		pt.skel = string(skeleton(pt.code[:pt.n], nil))
 		pt.wkey = weightKey(pt.skel, t.Key)
 		pt.weight = float32(defaultWeight(pt.skel, t.Key))
@@ -70,6 +85,7 @@ func Prepare(s string) *Prepared {
 	for i, t := range p.Name.Father {
 		add(t, fatherKeys[i], true)
 	}
+	p.nFather = len(p.toks) - own
 	if own > 1 {
 		p.merged = make([]tokenCode, own-1)
 		for i := 0; i+1 < own; i++ {
@@ -283,6 +299,9 @@ func (m *Matcher) align(a, b *Prepared, al *alignment) float64 {
 				s = 1
 			} else {
 				s = ti.sim(&tj.tokenCode)
+				if ti.alt != nil || tj.alt != nil {
+					s = max(s, altSim(ti, tj))
+				}
 			}
 			al.sim[i][j] = float32(s)
 		}
@@ -314,6 +333,19 @@ func (m *Matcher) align(a, b *Prepared, al *alignment) float64 {
 	m.tryMerge(a, b, al, false)
 	m.tryMerge(b, a, al, true)
 	return al.score(a, b)
+}
+
+// altSim compares two tokens with a glued article (al-, el-) removed from
+// either, a little below an exact match.
+func altSim(a, b *ptok) float64 {
+	s := 0.0
+	if a.alt != nil {
+		s = max(s, a.alt.sim(&b.tokenCode))
+	}
+	if b.alt != nil {
+		s = max(s, a.sim(b.alt))
+	}
+	return s - 0.02
 }
 
 // tryMerge looks for tokens x[i], x[i+1] (one of them unmatched) that
@@ -415,10 +447,10 @@ func (al *alignment) score(a, b *Prepared) float64 {
 			c := credit(al.sa[i])
 			den += w
 			num += w * c
-			if c < worst && !a.toks[i].optional {
+			if c < worst && !a.toks[i].isOptional(b) {
 				worst = c
 			}
-		} else if !a.toks[i].optional {
+		} else if !a.toks[i].isOptional(b) {
 			den += w
 		}
 	}
@@ -428,10 +460,10 @@ func (al *alignment) score(a, b *Prepared) float64 {
 			c := credit(al.sb[j])
 			den += w
 			num += w * c
-			if c < worst && !b.toks[j].optional {
+			if c < worst && !b.toks[j].isOptional(a) {
 				worst = c
 			}
-		} else if !b.toks[j].optional {
+		} else if !b.toks[j].isOptional(a) {
 			den += w
 		}
 	}
@@ -454,7 +486,7 @@ func (al *alignment) pairs(a, b *Prepared) []Aligned {
 		switch {
 		case p < 0:
 			w := float64(al.wa[i])
-			if t.optional {
+			if t.isOptional(b) {
 				w = 0
 			}
 			out = append(out, Aligned{A: t.key, Weight: w})
@@ -473,7 +505,7 @@ func (al *alignment) pairs(a, b *Prepared) []Aligned {
 		t := &b.toks[j]
 		if al.pb[j] < 0 {
 			w := float64(al.wb[j])
-			if t.optional {
+			if t.isOptional(a) {
 				w = 0
 			}
 			out = append(out, Aligned{B: t.key, Weight: w})

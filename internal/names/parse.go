@@ -13,6 +13,7 @@ const (
 	KindTribal                     // tribal or clan name: -zai, -khel (optional)
 	KindHonorific                  // Khan, Jan, Bibi, Begum, Sahib (optional)
 	KindInitial                    // a single letter
+	KindOrg                        // legal form or generic word of an organisation name (LLC, Company): optional
 )
 
 func (k TokenKind) String() string {
@@ -25,6 +26,8 @@ func (k TokenKind) String() string {
 		return "honorific"
 	case KindInitial:
 		return "initial"
+	case KindOrg:
+		return "org"
 	}
 	return "name"
 }
@@ -78,6 +81,24 @@ var honorifics = map[string]bool{
 	"khan": true, "khaan": true, "jan": true, "jaan": true, "bibi": true, "begum": true, "begam": true,
 	"bek": false, "beg": false,
 }
+
+// orgWords are legal forms and generic words of organisation names, in
+// the languages of the lists (English, Russian, Belarusian, Persian,
+// Arabic, Spanish, Turkish romanised): they say little about which
+// organisation is meant.
+var orgWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`company co ltd limited llc llp lp inc incorporated corp corporation
+		jsc ojsc cjsc pjsc ooo oao zao pao ao odo tdo chp ip gmbh sa sarl srl spa bv nv plc fze fzco fzc fz
+		joint stock open closed public private liability obshchestvo ogranichennoi ogranichennoy
+		otvetstvennostyu dopolnitelnoy aktsionernoe publichnoe zakrytoe otkrytoe tavarystva abmezhavanay
+		adkaznastsyu dadatkovay the of and for de del la el y e et und group holding holdings trading
+		enterprise enterprises industries industrial international intl sirketi ticaret anonim limitada
+		sociedad compania cia sherkat sherkate establishment est`) {
+		m[w] = true
+	}
+	return m
+}()
 
 // abbreviations of very common name words.
 var abbreviations = map[string]string{
@@ -153,13 +174,17 @@ func Parse(s string) Name {
 // parse is Parse that also returns the marked keys (inferred vowels as
 // 'A') of the own and father tokens, which Prepare encodes.
 func parse(s string) (n Name, own, father []string) {
-	// "LAST, First": one comma between two non-empty parts.
+	// "LAST, First": one comma between two non-empty parts. The family
+	// name joins the person's own words, before any patronymic in First
+	// ("DAQOU, Hassan bin Muhammad" is Hassan Daqou, son of Muhammad).
+	var family []string
 	if i := strings.IndexAny(s, ",،"); i >= 0 {
 		rest := s[i:]
 		_, sz := firstRune(rest)
 		after := rest[sz:]
 		if !strings.ContainsAny(after, ",،") && strings.TrimSpace(s[:i]) != "" && strings.TrimSpace(after) != "" {
-			s = after + " " + s[:i]
+			family = strings.Fields(Normalize(s[:i]))
+			s = after
 		}
 	}
 	words := strings.Fields(Normalize(s))
@@ -170,6 +195,9 @@ func parse(s string) (n Name, own, father []string) {
 			ownW, fatherW = words[:i], words[i+skip:]
 			break
 		}
+	}
+	if len(family) > 0 {
+		ownW = append(ownW[:len(ownW):len(ownW)], family...)
 	}
 	n.Tokens, own = parseTokens(ownW, &n.Titles)
 	if len(fatherW) > 0 {
@@ -315,6 +343,9 @@ func parseTokens(words []string, titlesOut *[]string) ([]Token, []string) {
 			tok.Kind = KindInitial
 		case honorifics[k]:
 			tok.Kind = KindHonorific
+			tok.Optional = true
+		case orgWords[k]:
+			tok.Kind = KindOrg
 			tok.Optional = true
 		case isTribal(k):
 			tok.Kind = KindTribal

@@ -391,8 +391,13 @@ func keyOf(s string) string {
 }
 
 // skeleton is the retrieval and weighting form of a code: consonants only,
-// with the confusable ones merged, h dropped at the end, doubles collapsed.
-func skeleton(code []byte, dst []byte) []byte {
+// with the consonants that transliterations confuse merged (k, q, g, kh,
+// gh, c are one; p is b), h dropped at the end, doubles collapsed. The
+// ambiguous dh and th become z and s (as in Dari: ذ, ث), or with alt d
+// and t (as in Arabic romanisation).
+func skeleton(code []byte, dst []byte) []byte { return skeletonV(code, dst, false) }
+
+func skeletonV(code []byte, dst []byte, alt bool) []byte {
 	var last byte
 	for i, c := range code {
 		if i == 0 && c == 'v' {
@@ -402,13 +407,19 @@ func skeleton(code []byte, dst []byte) []byte {
 			continue
 		}
 		switch c {
-		case 'q', cKh, 'c':
+		case 'q', cKh, 'c', 'g', cGh:
 			c = 'k'
-		case cGh:
-			c = 'g'
 		case cTh:
 			c = 's'
-		case cDh, cZh:
+			if alt {
+				c = 't'
+			}
+		case cDh:
+			c = 'z'
+			if alt {
+				c = 'd'
+			}
+		case cZh:
 			c = 'z'
 		case 'p':
 			c = 'b'
@@ -424,4 +435,14 @@ func skeleton(code []byte, dst []byte) []byte {
 		last = c
 	}
 	return dst
+}
+
+// hasDhTh reports whether a code has a sound whose skeleton is ambiguous.
+func hasDhTh(code []byte) bool {
+	for _, c := range code {
+		if c == cDh || c == cTh {
+			return true
+		}
+	}
+	return false
 }

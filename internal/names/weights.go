@@ -40,6 +40,9 @@ func weightKey(skel, key string) string {
 // defaultWeight is the built-in weight of a token: common tokens weigh
 // little, single letters little, the rest 1.
 func defaultWeight(skel, key string) float64 {
+	if orgWords[key] {
+		return 0.1
+	}
 	if w, ok := commonSkel[weightKey(skel, key)]; ok {
 		return w
 	}
