@@ -31,8 +31,8 @@ type ptok struct {
 	skel     string
 	wkey     string  // weightKey
 	weight   float32 // built-in default weight
-	optional bool // optional by kind, or a father's name
-	kindOpt  bool // optional by kind (Khan, -zai)
+	optional bool    // optional by kind, or a father's name
+	kindOpt  bool    // optional by kind (Khan, -zai)
 	father   bool
 }
 
@@ -46,8 +46,8 @@ func (t *ptok) isOptional(other *Prepared) bool {
 // Prepared is a name parsed and encoded once, for fast repeated
 // comparison. It is safe for concurrent use by several goroutines.
 type Prepared struct {
-	Orig string
-	Name Name
+	Orig    string
+	Name    Name
 	toks    []ptok
 	nFather int
 	// merged[i] is the code of tokens i and i+1 written as one word, for
