@@ -14,8 +14,11 @@ package mrz
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
+
+	"muster"
 )
 
 // Formats.
@@ -433,4 +436,31 @@ func checkOK(field string, check byte, fillerOK bool) bool {
 		return false
 	}
 	return CheckDigit(field) == int(check-'0')
+}
+
+// BirthDate returns the date of birth as a muster.Date with the precision
+// the document gives, Written holding the six MRZ characters, for matching
+// against the registered person.
+func (m *MRZ) BirthDate() muster.Date {
+	if m.DateOfBirth == "" {
+		return muster.Date{}
+	}
+	d := muster.Date{Calendar: "gregorian", Precision: muster.PrecisionYear}
+	parts := strings.Split(m.DateOfBirth, "-")
+	d.Year, _ = strconv.Atoi(parts[0])
+	if len(parts) > 1 {
+		d.Month, _ = strconv.Atoi(parts[1])
+		d.Precision = muster.PrecisionMonth
+	}
+	if len(parts) > 2 {
+		d.Day, _ = strconv.Atoi(parts[2])
+		d.Precision = muster.PrecisionDay
+	}
+	switch m.Format {
+	case TD1:
+		d.Written = m.Lines[1][0:6]
+	case TD2, TD3, MRVA, MRVB:
+		d.Written = m.Lines[1][13:19]
+	}
+	return d
 }

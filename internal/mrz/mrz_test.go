@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"muster"
 )
 
 // now is fixed so that century and expiry decisions are reproducible.
@@ -395,6 +397,45 @@ func TestGateMRZNames(t *testing.T) {
 	}
 }
 
+func TestGateMRZTD2LongNumber(t *testing.T) {
+	// Doc 9303 Part 6 allows the TD2 document number to run on into the
+	// optional data as in TD1.
+	l2 := "D23145890<UTO3407127M9507122" + "7349<<<" + "0"
+	l2 = l2[:35] + string(rune('0'+CheckDigit(l2[0:10]+l2[13:20]+l2[21:35])))
+	m, err := ParseAt(now, td2Specimen[0], l2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Valid || m.DocumentNumber != "D23145890734" || m.OptionalData != "" || m.DateOfBirth != "1934-07-12" {
+		t.Errorf("%+v", m)
+	}
+	// A misread digit in the continuation fails the number's check digit
+	// (computed over all 12 characters) and the composite.
+	bad := l2[:29] + "5" + l2[30:]
+	m, _ = ParseAt(now, td2Specimen[0], bad)
+	if diff := cmp.Diff([]string{ErrDocumentNumberCheck, ErrCompositeCheck}, m.Errors); diff != "" {
+		t.Errorf("altered continuation (-want +got):\n%s", diff)
+	}
+}
+
+func TestGateMRZBirthDate(t *testing.T) {
+	for field, want := range map[string]muster.Date{
+		"1974-08-12": {Year: 1974, Month: 8, Day: 12, Precision: muster.PrecisionDay, Calendar: "gregorian", Written: "740812"},
+		"1974-08":    {Year: 1974, Month: 8, Precision: muster.PrecisionMonth, Calendar: "gregorian", Written: "7408<<"},
+		"1974":       {Year: 1974, Precision: muster.PrecisionYear, Calendar: "gregorian", Written: "74<<<<"},
+		"":           {},
+	} {
+		m := &MRZ{DateOfBirth: field}
+		if field != "" {
+			m.Lines = []string{"", "<<<<<<<<<<<<<" + want.Written + strings.Repeat("<", 25)}
+			m.Format = TD3
+		}
+		if diff := cmp.Diff(want, m.BirthDate()); diff != "" {
+			t.Errorf("BirthDate(%q) (-want +got):\n%s", field, diff)
+		}
+	}
+}
+
 func TestGateMRZCheckDigit(t *testing.T) {
 	tests := map[string]int{
 		"L898902C3": 6, "740812": 2, "120415": 9, "ZE184226B<<<<<": 1,
@@ -438,8 +479,8 @@ func FuzzParse(f *testing.F) {
 					t.Fatalf("date %q", d)
 				}
 			}
-			if strings.Contains(m.DocumentNumber, "<") && m.Format != TD1 {
-				t.Fatalf("filler inside document number %q", m.DocumentNumber)
+			if strings.HasSuffix(m.DocumentNumber, "<") {
+				t.Fatalf("trailing filler in document number %q", m.DocumentNumber)
 			}
 		}
 	})
