@@ -227,6 +227,16 @@ func checkPlan(t *testing.T, cfg Config, gates []Gate, cases []Case, prev []Assi
 			freshCases = append(freshCases, s.CaseID)
 		}
 	}
+	var wantCalled []int64
+	for _, a := range res.Assignments {
+		if _, had := prevOf[a.CaseID]; !had && !byID[a.CaseID].CheckedIn {
+			wantCalled = append(wantCalled, a.CaseID)
+		}
+	}
+	slices.SortFunc(wantCalled, func(a, b int64) int { return rank[a] - rank[b] })
+	if !slices.Equal(wantCalled, res.Called) {
+		t.Fatalf("Called = %v, want %v", res.Called, wantCalled)
+	}
 	before := func(a, b Slot) bool {
 		return a.Start.Before(b.Start) || a.Start.Equal(b.Start) && gateOrder[a.Gate] < gateOrder[b.Gate]
 	}

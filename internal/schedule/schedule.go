@@ -158,6 +158,7 @@ type Result struct {
 	Standby     []Standby    // in rank order
 	Held        []Held       // by case id
 	Moved       []Move       // cases whose previous assignment changed, by case id
+	Called      []int64      // cases placed that had no previous assignment, in rank order
 	NoShows     []int64      // cases found to have missed their window in this run
 	Slots       []Slot       // every window from now on, with its bookings
 }
@@ -296,6 +297,8 @@ func Replan(cfg Config, gates []Gate, cases []Case, prev []Assignment, now time.
 		a := Assignment{CaseID: c.ID, Gate: s.Gate, Start: s.Start, End: s.End, People: c.Size}
 		if _, had := prevOf[c.ID]; had {
 			placed[c.ID] = a // only moves need it
+		} else {
+			res.Called = append(res.Called, c.ID)
 		}
 		res.Assignments = append(res.Assignments, a)
 	}

@@ -66,6 +66,7 @@ func TestPlanSmall(t *testing.T) {
 		},
 		Standby: []Standby{{6, ReasonTooLarge}, {5, ReasonNoCapacity}},
 		Held:    []Held{{8, ReasonScreeningHit}, {9, ReasonConfirmedMatch}, {10, ReasonNotScreened}},
+		Called:  []int64{2, 3, 4, 1, 7, 11, 12},
 		Slots: []Slot{
 			{"ABBEY", t0, t0.Add(30 * time.Minute), 10, 10},
 			{"ABBEY", t0.Add(30 * time.Minute), t0.Add(time.Hour), 10, 9},
