@@ -17,7 +17,16 @@ func Keys(p *Prepared) []string {
 	var keys []string
 	rare := 0
 	for _, t := range p.toks {
-		if t.father || len(t.skel) < 2 {
+		if t.father {
+			continue
+		}
+		if len(t.skel) < 2 {
+			// Short tokens (Lau, Chi, Wai; Ali) have no skeleton worth a
+			// key; the token itself is one unless it is common.
+			if len(t.key) >= 2 && t.weight >= keyCommonWeight && !t.kindOpt {
+				keys = append(keys, "t:"+t.key)
+				rare++
+			}
 			continue
 		}
 		if t.optional && t.weight < keyCommonWeight {

@@ -33,6 +33,7 @@ type ptok struct {
 	weight   float32 // built-in default weight
 	optional bool    // optional by kind, or a father's name
 	kindOpt  bool    // optional by kind (Khan, -zai)
+	org      bool    // a legal form: weighs little whatever its frequency
 	father   bool
 }
 
@@ -64,7 +65,7 @@ func Prepare(s string) *Prepared {
 		if len(p.toks) >= maxTokens {
 			return
 		}
-		pt := ptok{tokenCode: makeCode(mkey), key: t.Key, optional: t.Optional || father, kindOpt: t.Optional, father: father}
+		pt := ptok{tokenCode: makeCode(mkey), key: t.Key, optional: t.Optional || father, kindOpt: t.Optional, father: father, org: t.Kind == KindOrg}
 		if lk := strings.ToLower(mkey); len(lk) >= 6 && (strings.HasPrefix(lk, "al") || strings.HasPrefix(lk, "el")) &&
 			!isVowelCode(lk[2]) && lk[2] != 'l' {
 			alt := makeCode(mkey[2:])
@@ -263,7 +264,7 @@ type alignment struct {
 }
 
 func (m *Matcher) weight(t *ptok) float32 {
-	if m == nil || m.Freq == nil || m.Freq.names == 0 {
+	if m == nil || m.Freq == nil || m.Freq.names == 0 || t.org {
 		return t.weight
 	}
 	w := float32(m.Freq.weightOf(t.wkey))
@@ -348,6 +349,10 @@ func altSim(a, b *ptok) float64 {
 	return s - 0.02
 }
 
+// mergeMinSim is the similarity two adjacent tokens written as one word
+// need with a token of the other name to be taken as split/merged.
+const mergeMinSim = 0.85
+
 // tryMerge looks for tokens x[i], x[i+1] (one of them unmatched) that
 // written together meet a token y[j] better than their separate matches.
 func (m *Matcher) tryMerge(x, y *Prepared, al *alignment, swapped bool) {
@@ -361,7 +366,7 @@ func (m *Matcher) tryMerge(x, y *Prepared, al *alignment, swapped bool) {
 		if (*px)[i] >= 0 && (*px)[i+1] >= 0 {
 			continue
 		}
-		if x.toks[i].father || x.toks[i+1].father {
+		if x.toks[i].father || x.toks[i+1].father || x.toks[i].kindOpt || x.toks[i+1].kindOpt {
 			continue
 		}
 		if (i > 0 && (*mx)[i-1]) || (*mx)[i] {
@@ -373,26 +378,16 @@ func (m *Matcher) tryMerge(x, y *Prepared, al *alignment, swapped bool) {
 				continue
 			}
 			ty := &y.toks[j]
-			if ty.father || int(ty.n)+3 < int(mc.n) || int(ty.n) > int(mc.n)+3 {
+			if ty.father || ty.kindOpt || int(ty.n)+3 < int(mc.n) || int(ty.n) > int(mc.n)+3 {
 				continue
 			}
 			s := float32(mc.sim(&ty.tokenCode))
-			if s < minTokenSim+0.15 {
+			if s < mergeMinSim {
 				continue
 			}
-			// Merge only if it earns more than the current matches of
-			// the three tokens involved.
-			cur := float32(0)
-			if (*px)[i] >= 0 {
-				cur += (*sx)[i]
-			}
-			if (*px)[i+1] >= 0 {
-				cur += (*sx)[i+1]
-			}
-			if (*py)[j] >= 0 {
-				cur += (*sy)[j]
-			}
-			if 3*s <= cur {
+			// Merge only if it explains the tokens better than each of
+			// their current matches.
+			if ((*px)[i] >= 0 && s <= (*sx)[i]) || ((*px)[i+1] >= 0 && s <= (*sx)[i+1]) || ((*py)[j] >= 0 && s <= (*sy)[j]) {
 				continue
 			}
 			for _, k := range [2]int{i, i + 1} {

@@ -340,7 +340,9 @@ func parseTokens(words []string, titlesOut *[]string) ([]Token, []string) {
 		tok := Token{Orig: t.orig}
 		switch {
 		case len(k) == 1:
+			// An initial says little and is often left out.
 			tok.Kind = KindInitial
+			tok.Optional = true
 		case honorifics[k]:
 			tok.Kind = KindHonorific
 			tok.Optional = true
