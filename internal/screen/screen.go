@@ -1,0 +1,367 @@
+// Package screen owns screening: an index over watchlist entries that finds,
+// for a person, the entries one of whose names is one of the person's names,
+// qualified by date of birth, nationality and sex, with an explanation a
+// screener can check. Name similarity is muster/internal/names; this package
+// adds candidate retrieval (no query ever scans the list), the qualifiers
+// and the hit.
+package screen
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"muster"
+	"muster/internal/lists"
+	"muster/internal/names"
+)
+
+// GateThreshold is the score at or above which a person is held for a
+// screener at a gate. It sits below the name engine's same-person threshold
+// (names.MatchThreshold) because at a gate a missed listed person costs far
+// more than a screener's minute: on the measurements in screen_test.go
+// (TestGateThresholdMeasured, BENCH notes in the package README) it keeps
+// recall of held-out SDN aliases at its plateau while the share of
+// generated, unlisted registrants flagged stays small.
+const GateThreshold = 0.80
+
+// Qualifier adjustments, applied to the best name score of an individual
+// entry. Agreement raises, clear disagreement lowers, absence is neutral.
+// They are small next to the name score on purpose: lists carry wrong and
+// alternative dates, and registrants give approximate ones, so dates decide
+// between near names but never make a poor name match a hit or clear an
+// exact one.
+const (
+	dobExactBonus     = 0.06 // same day
+	dobYearBonus      = 0.03 // same year, or inside the listed range
+	dobNearPenalty    = -0.04
+	dobFarPenalty     = -0.10 // more than approxSlack+2 years outside every listed date
+	natAgreeBonus     = 0.03
+	natDisagree       = -0.05 // weak: dual nationals, Afghans on Pakistani papers
+	sexDisagree       = -0.10
+	lowQualityFactor  = 0.92 // OFAC "weak" and UN "Low" aliases: too broad to hold on alone
+	approxSlack       = 2    // years either side of a "circa" date
+	maxQualifierBoost = dobExactBonus + natAgreeBonus
+)
+
+// Query is one person to screen: every name they have (Latin, native
+// script, aliases) and what qualifies a name match.
+type Query struct {
+	ID            string // the caller's id (source_id), copied into hits
+	Names         []string
+	DOB           muster.Date
+	Nationalities []string // ISO 3166-1 alpha-2
+	Sex           muster.Sex
+}
+
+// QueryFromRecord builds the query for a registration row: given+family,
+// the full name and the native-script name, without repeats.
+func QueryFromRecord(r *muster.Record) Query {
+	p := muster.Person{Given: r.Given, Family: r.Family, FullName: r.FullName, NativeName: r.NativeName}
+	return Query{ID: r.SourceID, Names: p.Names(), DOB: r.DOB, Nationalities: r.Nationalities, Sex: r.Sex}
+}
+
+// QueryFromPerson builds the query for a resolved person.
+func QueryFromPerson(p *muster.Person) Query {
+	return Query{ID: fmt.Sprint(p.ID), Names: p.Names(), DOB: p.DOB, Nationalities: p.Nationalities, Sex: p.Sex}
+}
+
+// Hit is one entry a person may be.
+type Hit struct {
+	QueryID     string       `json:"query_id,omitempty"`
+	List        string       `json:"list"`
+	EntryID     string       `json:"entry_id"`
+	Type        string       `json:"type"`
+	Programs    []string     `json:"programs,omitempty"`
+	Score       float64      `json:"score"`      // name score adjusted by the qualifiers, in [0,1]
+	NameScore   float64      `json:"name_score"` // the name engine's score of the best name pair
+	NameMatched string       `json:"name_matched"`
+	Query       string       `json:"query"` // the person's name that matched
+	Explanation string       `json:"explanation"`
+	Entry       *lists.Entry `json:"-"`
+}
+
+// Options tune one screening call.
+type Options struct {
+	Threshold float64 // hits below it are dropped; 0 means GateThreshold
+	Top       int     // keep at most this many hits per person, best first; 0 keeps all
+	// Types restricts the entry types screened; nil means individuals and
+	// entities (a person is never a vessel or an aircraft).
+	Types []string
+}
+
+// indexedName is one name of one entry, prepared once.
+type indexedName struct {
+	entry int32
+	low   bool
+	p     *names.Prepared
+}
+
+// Index is a read-only index over list entries; it is safe for concurrent
+// use once built.
+type Index struct {
+	entries  []lists.Entry
+	names    []indexedName
+	postings map[string][]int32
+	matcher  names.Matcher
+	cache    nameCache
+}
+
+// cand is one list name a query name scored against, at or above
+// cacheFloor.
+type cand struct {
+	name  int32
+	score float64
+}
+
+// cacheFloor is the lowest name score remembered. Screening thresholds
+// below it would miss candidates the cache dropped, so Screen bypasses the
+// cache for them.
+const cacheFloor = 0.5
+
+// nameCache remembers, per query name, the list names it scored against.
+// Registrants share names (a registry of a million Afghans holds far fewer
+// distinct full names), so a batch screens each distinct name once. Shards
+// are cleared when full: eviction by generation, cheap and bounded.
+type nameCache struct {
+	shards [64]cacheShard
+}
+
+type cacheShard struct {
+	mu sync.Mutex
+	m  map[string][]cand
+}
+
+const cacheShardMax = 1 << 13 // 64 shards x 8,192 names
+
+func (c *nameCache) shard(k string) *cacheShard {
+	var h uint32 = 2166136261
+	for i := 0; i < len(k); i++ {
+		h = (h ^ uint32(k[i])) * 16777619
+	}
+	return &c.shards[h%uint32(len(c.shards))]
+}
+
+func (c *nameCache) get(k string) ([]cand, bool) {
+	s := c.shard(k)
+	s.mu.Lock()
+	v, ok := s.m[k]
+	s.mu.Unlock()
+	return v, ok
+}
+
+func (c *nameCache) put(k string, v []cand) {
+	s := c.shard(k)
+	s.mu.Lock()
+	if s.m == nil || len(s.m) >= cacheShardMax {
+		s.m = make(map[string][]cand)
+	}
+	s.m[k] = v
+	s.mu.Unlock()
+}
+
+// candidates returns every list name that qp's retrieval keys reach and
+// that scores at least floor against it.
+func (ix *Index) candidates(qp *names.Prepared, floor float64, seen map[int32]struct{}) []cand {
+	var out []cand
+	for _, k := range names.Keys(qp) {
+		for _, id := range ix.postings[k] {
+			if _, ok := seen[id]; ok {
+				continue
+			}
+			seen[id] = struct{}{}
+			n := &ix.names[id]
+			s := ix.matcher.Score(qp, n.p)
+			if n.low {
+				s *= lowQualityFactor
+			}
+			if s >= floor {
+				out = append(out, cand{name: id, score: s})
+			}
+		}
+	}
+	clear(seen)
+	return out
+}
+
+// NewIndex prepares every name of every entry and indexes it under the name
+// engine's retrieval keys. Token frequencies for weighting come from the
+// list names themselves.
+func NewIndex(entries []lists.Entry) *Index {
+	ix := &Index{entries: entries, postings: map[string][]int32{}}
+	freq := names.NewFreq()
+	for i := range entries {
+		e := &entries[i]
+		for _, n := range e.Names {
+			if strings.TrimSpace(n.Name) == "" {
+				continue
+			}
+			p := names.Prepare(n.Name)
+			id := int32(len(ix.names))
+			ix.names = append(ix.names, indexedName{entry: int32(i), low: n.Quality == lists.QualityLow, p: p})
+			for _, k := range names.Keys(p) {
+				ix.postings[k] = append(ix.postings[k], id)
+			}
+			freq.Add(n.Name)
+		}
+	}
+	ix.matcher = names.Matcher{Freq: freq}
+	return ix
+}
+
+// Len is the number of entries indexed.
+func (ix *Index) Len() int { return len(ix.entries) }
+
+// Names is the number of entry names indexed.
+func (ix *Index) Names() int { return len(ix.names) }
+
+// best is the best name pair found so far for one entry.
+type best struct {
+	score  float64
+	query  int // index into the query's prepared names
+	name   int32
+	exists bool
+}
+
+// Screen returns the hits for one person, best first.
+func (ix *Index) Screen(q Query, opt Options) []Hit {
+	threshold := opt.Threshold
+	if threshold <= 0 {
+		threshold = GateThreshold
+	}
+	allowed := opt.Types
+	if allowed == nil {
+		allowed = []string{lists.TypeIndividual, lists.TypeEntity}
+	}
+	var qps []*names.Prepared
+	var qnames []string
+	for _, s := range q.Names {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		qps = append(qps, names.Prepare(s))
+		qnames = append(qnames, s)
+	}
+	if len(qps) == 0 {
+		return nil
+	}
+	// A name pair can reach the threshold only if its name score is at
+	// least threshold minus the largest qualifier boost.
+	floor := threshold - maxQualifierBoost
+	seen := make(map[int32]struct{}, 64)
+	bests := make(map[int32]*best, 16)
+	for qi, qp := range qps {
+		var cs []cand
+		if floor >= cacheFloor {
+			var ok bool
+			if cs, ok = ix.cache.get(qp.Orig); !ok {
+				cs = ix.candidates(qp, cacheFloor, seen)
+				ix.cache.put(qp.Orig, cs)
+			}
+		} else {
+			cs = ix.candidates(qp, floor, seen)
+		}
+		for _, c := range cs {
+			s := c.score
+			if s < floor {
+				continue
+			}
+			n := &ix.names[c.name]
+			if !typeAllowed(ix.entries[n.entry].Type, allowed) {
+				continue
+			}
+			b := bests[n.entry]
+			if b == nil {
+				b = &best{}
+				bests[n.entry] = b
+			}
+			if !b.exists || s > b.score {
+				*b = best{score: s, query: qi, name: c.name, exists: true}
+			}
+		}
+	}
+	var hits []Hit
+	for ei, b := range bests {
+		e := &ix.entries[ei]
+		score, notes := qualify(b.score, q, e)
+		if score < threshold {
+			continue
+		}
+		n := &ix.names[b.name]
+		r := ix.matcher.Compare(qps[b.query], n.p)
+		expl := r.Explain()
+		if n.low {
+			expl += fmt.Sprintf("; low-quality alias x%.2f", lowQualityFactor)
+		}
+		if len(notes) > 0 {
+			expl += "; " + strings.Join(notes, "; ")
+		}
+		hits = append(hits, Hit{
+			QueryID: q.ID, List: e.List, EntryID: e.ID, Type: e.Type, Programs: e.Programs,
+			Score: score, NameScore: b.score, NameMatched: n.p.Orig, Query: qnames[b.query],
+			Explanation: expl, Entry: e,
+		})
+	}
+	sort.Slice(hits, func(i, j int) bool {
+		if hits[i].Score != hits[j].Score {
+			return hits[i].Score > hits[j].Score
+		}
+		if hits[i].List != hits[j].List {
+			return hits[i].List < hits[j].List
+		}
+		return hits[i].EntryID < hits[j].EntryID
+	})
+	if opt.Top > 0 && len(hits) > opt.Top {
+		hits = hits[:opt.Top]
+	}
+	return hits
+}
+
+func typeAllowed(t string, allowed []string) bool {
+	for _, a := range allowed {
+		if a == t {
+			return true
+		}
+	}
+	return false
+}
+
+// ScreenAll screens every query on all cores and returns the hits of
+// qs[i] at index i. progress, when not nil, is called now and then with the
+// number of queries done; it must be safe to call from several goroutines.
+func (ix *Index) ScreenAll(ctx context.Context, qs []Query, opt Options, progress func(done int)) ([][]Hit, error) {
+	out := make([][]Hit, len(qs))
+	workers := runtime.GOMAXPROCS(0)
+	const chunk = 256
+	var next, done atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				start := int(next.Add(chunk)) - chunk
+				if start >= len(qs) {
+					return
+				}
+				end := min(start+chunk, len(qs))
+				for i := start; i < end; i++ {
+					out[i] = ix.Screen(qs[i], opt)
+				}
+				d := done.Add(int64(end - start))
+				if progress != nil {
+					progress(int(d))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
