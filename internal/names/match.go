@@ -351,7 +351,7 @@ func altSim(a, b *ptok) float64 {
 
 // mergeMinSim is the similarity two adjacent tokens written as one word
 // need with a token of the other name to be taken as split/merged.
-const mergeMinSim = 0.85
+const mergeMinSim = 0.8
 
 // tryMerge looks for tokens x[i], x[i+1] (one of them unmatched) that
 // written together meet a token y[j] better than their separate matches.
@@ -366,7 +366,7 @@ func (m *Matcher) tryMerge(x, y *Prepared, al *alignment, swapped bool) {
 		if (*px)[i] >= 0 && (*px)[i+1] >= 0 {
 			continue
 		}
-		if x.toks[i].father || x.toks[i+1].father || x.toks[i].kindOpt || x.toks[i+1].kindOpt {
+		if x.toks[i].father || x.toks[i+1].father || x.toks[i].org || x.toks[i+1].org {
 			continue
 		}
 		if (i > 0 && (*mx)[i-1]) || (*mx)[i] {
@@ -378,7 +378,7 @@ func (m *Matcher) tryMerge(x, y *Prepared, al *alignment, swapped bool) {
 				continue
 			}
 			ty := &y.toks[j]
-			if ty.father || ty.kindOpt || int(ty.n)+3 < int(mc.n) || int(ty.n) > int(mc.n)+3 {
+			if ty.father || ty.org || int(ty.n)+3 < int(mc.n) || int(ty.n) > int(mc.n)+3 {
 				continue
 			}
 			s := float32(mc.sim(&ty.tokenCode))
@@ -432,18 +432,22 @@ func credit(s float32) float64 {
 // score is the weighted share of credit over all tokens (unmatched
 // optional tokens left out), lowered by the worst aligned pair: a token
 // that aligned with a different name (Hasan~Husain) is evidence against,
-// where a token missing from one side is only absence of evidence.
+// where a token missing from one side is only absence of evidence. The
+// more tokens agree, the less one weak pair lowers the score, since
+// spelling differences add up over long names.
 func (al *alignment) score(a, b *Prepared) float64 {
 	var num, den float64
 	worst := 1.0
+	matched := 0
 	for i := 0; i < al.na; i++ {
 		w := float64(al.wa[i])
 		if al.pa[i] >= 0 {
 			c := credit(al.sa[i])
 			den += w
 			num += w * c
-			if c < worst && !a.toks[i].isOptional(b) {
-				worst = c
+			if !a.toks[i].isOptional(b) {
+				matched++
+				worst = min(worst, c)
 			}
 		} else if !a.toks[i].isOptional(b) {
 			den += w
@@ -455,8 +459,8 @@ func (al *alignment) score(a, b *Prepared) float64 {
 			c := credit(al.sb[j])
 			den += w
 			num += w * c
-			if c < worst && !b.toks[j].isOptional(a) {
-				worst = c
+			if !b.toks[j].isOptional(a) {
+				worst = min(worst, c)
 			}
 		} else if !b.toks[j].isOptional(a) {
 			den += w
@@ -465,7 +469,11 @@ func (al *alignment) score(a, b *Prepared) float64 {
 	if den == 0 {
 		return 0
 	}
-	s := num / den * (0.5 + 0.5*worst)
+	penalty := 0.5 * (1 - worst)
+	if matched > 1 {
+		penalty /= math.Sqrt(float64(matched))
+	}
+	s := num / den * (1 - penalty)
 	if s > 1 {
 		s = 1
 	}

@@ -92,7 +92,7 @@ var orgWords = func() map[string]bool {
 		jsc ojsc cjsc pjsc ooo oao zao pao ao odo tdo chp ip gmbh sa sarl srl spa bv nv plc fze fzco fzc fz
 		joint stock open closed public private liability obshchestvo ogranichennoi ogranichennoy
 		otvetstvennostyu dopolnitelnoy aktsionernoe publichnoe zakrytoe otkrytoe tavarystva abmezhavanay
-		adkaznastsyu dadatkovay the of and for de del la el y e et und group holding holdings trading
+		adkaznastsyu dadatkovay the of and for et und group holding holdings trading
 		enterprise enterprises industries industrial international intl sirketi ticaret anonim limitada
 		sociedad compania cia sherkat sherkate establishment est`) {
 		m[w] = true

@@ -170,7 +170,7 @@ func arabicWordToLatin(w string) string {
 		}
 	}
 	// Two words typed without a space before عبد (محمدعبد).
-	if i := strings.Index(w, "عبد"); i > 0 && len(w)-i > len("عبد") {
+	if i := strings.Index(w, "عبد"); i > 0 && len(w)-i >= len("عبد") {
 		l, r := arabicWordToLatin(w[:i]), arabicWordToLatin(w[i:])
 		if l != "" && r != "" {
 			return l + " " + r
