@@ -1,0 +1,245 @@
+package resolve
+
+import (
+	"hash/maphash"
+	"slices"
+	"strings"
+)
+
+// Rule is one blocking rule: records that share any of its keys become
+// candidate pairs. Keys appends record i's keys (none when a needed field is
+// missing) to dst.
+type Rule struct {
+	Name string
+	Keys func(d *Data, i int, dst []string) []string
+	// Fields lists the fields the rule's pairs agree on exactly by
+	// construction: they teach nothing about the pairs the rule found, so
+	// training and the rule's prior leave them out.
+	Fields []int
+}
+
+// On returns a rule keyed on the listed fields, each passed through its
+// transform (nil keeps the value); a transform returning several keys (the
+// words of a name, the phones of a record) yields one key per combination.
+func On(name string, parts ...Part) Rule {
+	var fields []int
+	for _, p := range parts {
+		if p.Fn == nil { // a transformed key (soundex, year) does not fix the level
+			fields = append(fields, p.Field)
+		}
+	}
+	return Rule{Name: name, Fields: fields, Keys: func(d *Data, i int, dst []string) []string {
+		keys := []string{""}
+		for _, p := range parts {
+			v := d.Value(p.Field, i)
+			if v == "" {
+				return dst
+			}
+			var vs []string
+			if p.Fn == nil {
+				vs = []string{v}
+			} else {
+				vs = p.Fn(v)
+			}
+			if len(vs) == 0 {
+				return dst
+			}
+			next := make([]string, 0, len(keys)*len(vs))
+			for _, k := range keys {
+				for _, x := range vs {
+					if x != "" {
+						next = append(next, k+"\x1f"+x)
+					}
+				}
+			}
+			keys = next
+		}
+		return append(dst, keys...)
+	}}
+}
+
+// Part is one field of a blocking key and how to turn its value into keys.
+type Part struct {
+	Field int
+	Fn    func(string) []string
+}
+
+// Key transforms.
+var (
+	SoundexKey = func(s string) []string { return []string{Soundex(s)} }
+	YearKey    = func(s string) []string {
+		t, ok := parseDay(s)
+		if !ok {
+			return nil
+		}
+		out := []string{}
+		for y := t.y; y <= t.y2 && len(out) < 3; y++ {
+			out = append(out, itoa(y))
+		}
+		return out
+	}
+	WordsKey = func(s string) []string {
+		return dedupe(strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == '.' || r == '-' }))
+	}
+	SplitKey = func(s string) []string { return strings.Split(s, "|") }
+)
+
+// PrefixKey keys on the first n characters.
+func PrefixKey(n int) func(string) []string {
+	return func(s string) []string {
+		r := []rune(s)
+		if len(r) > n {
+			r = r[:n]
+		}
+		return []string{string(r)}
+	}
+}
+
+func itoa(n int) string {
+	var b [20]byte
+	i := len(b)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
+
+// blockStats tells how each rule fared.
+type blockStats struct {
+	Rule      string
+	Keys      int
+	Blocks    int
+	Capped    int // blocks over the cap, paired within a window only
+	Generated int64
+}
+
+// block generates the candidate pairs of all rules, each pair once, as
+// i<<32|j with i < j, sorted. A block larger than maxBlock ("Mohammad" born
+// on 1 January) is not paired all against all: its records are sorted by
+// sortKey and each is paired with its window neighbours only, so common
+// values cost linear time and still find the close spellings.
+func block(d *Data, rules []Rule, maxBlock, window int, sortKey func(i int) string) ([]uint64, []uint32, []blockStats) {
+	n := d.Len()
+	var all []uint64
+	var masks []uint32
+	stats := make([]blockStats, len(rules))
+	type kr struct {
+		h uint64
+		r int32
+	}
+	var buf []string
+	for ri, rule := range rules {
+		var pairs []uint64
+		st := &stats[ri]
+		st.Rule = rule.Name
+		var krs []kr
+		for i := range n {
+			buf = rule.Keys(d, i, buf[:0])
+			for k, key := range buf {
+				if indexOf(buf[:k], key) >= 0 {
+					continue
+				}
+				krs = append(krs, kr{maphash.String(seed, key), int32(i)})
+			}
+		}
+		st.Keys = len(krs)
+		slices.SortFunc(krs, func(a, b kr) int {
+			switch {
+			case a.h < b.h:
+				return -1
+			case a.h > b.h:
+				return 1
+			}
+			return int(a.r - b.r)
+		})
+		for s := 0; s < len(krs); {
+			e := s + 1
+			for e < len(krs) && krs[e].h == krs[s].h {
+				e++
+			}
+			size := e - s
+			if size > 1 {
+				st.Blocks++
+				members := make([]int32, 0, size)
+				for _, x := range krs[s:e] {
+					members = append(members, x.r)
+				}
+				before := len(pairs)
+				if size <= maxBlock {
+					for a := 0; a < size; a++ {
+						for b := a + 1; b < size; b++ {
+							pairs = append(pairs, pairOf(members[a], members[b]))
+						}
+					}
+				} else {
+					st.Capped++
+					keys := make([]string, size)
+					for k, m := range members {
+						keys[k] = sortKey(int(m))
+					}
+					idx := make([]int, size)
+					for k := range idx {
+						idx[k] = k
+					}
+					slices.SortFunc(idx, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
+					for a := 0; a < size; a++ {
+						for b := a + 1; b < size && b <= a+window; b++ {
+							pairs = append(pairs, pairOf(members[idx[a]], members[idx[b]]))
+						}
+					}
+				}
+				st.Generated += int64(len(pairs) - before)
+			}
+			s = e
+		}
+		slices.Sort(pairs)
+		pairs = slices.Compact(pairs)
+		all, masks = mergePairs(all, masks, pairs, uint32(1)<<ri)
+	}
+	return all, masks, stats
+}
+
+// mergePairs merges the sorted unique pairs of one rule into the union so
+// far, marking in masks which rules generated each pair.
+func mergePairs(all []uint64, masks []uint32, add []uint64, bit uint32) ([]uint64, []uint32) {
+	out := make([]uint64, 0, len(all)+len(add))
+	om := make([]uint32, 0, len(all)+len(add))
+	i, j := 0, 0
+	for i < len(all) || j < len(add) {
+		switch {
+		case j == len(add) || i < len(all) && all[i] < add[j]:
+			out, om = append(out, all[i]), append(om, masks[i])
+			i++
+		case i == len(all) || add[j] < all[i]:
+			out, om = append(out, add[j]), append(om, bit)
+			j++
+		default:
+			out, om = append(out, all[i]), append(om, masks[i]|bit)
+			i++
+			j++
+		}
+	}
+	return out, om
+}
+
+func pairOf(a, b int32) uint64 {
+	if a > b {
+		a, b = b, a
+	}
+	return uint64(a)<<32 | uint64(b)
+}
+
+func unpair(p uint64) (int32, int32) { return int32(p >> 32), int32(p & 0xffffffff) }

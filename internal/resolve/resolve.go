@@ -1,0 +1,539 @@
+package resolve
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"math/bits"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Options tune a run. The zero value of every field means its default.
+type Options struct {
+	Rules []Rule
+	// MaxBlock caps the records one blocking key pairs all against all;
+	// larger blocks are sorted by SortKey and paired within Window.
+	MaxBlock, Window int
+	SortKey          func(i int) string
+	// USamples is how many random pairs estimate u.
+	USamples     int
+	EMIterations int
+	// Threshold is the match probability (among blocked pairs) from which a
+	// pair proposes a merge; Link the mean match probability over every pair
+	// across two clusters that a merge requires.
+	Threshold, Link float64
+	// Veto adds cannot-link rules beyond field vetoes and groups (families:
+	// same father and family name, different given names).
+	Veto func(d *Data, i, j int32, g uint64) bool
+	// KeepCandidates keeps the candidate pairs in the result (blocking
+	// recall measurements).
+	KeepCandidates bool
+	Seed           uint64
+	// Progress, when set, is told how far each phase has come.
+	Progress func(phase string, done, total int64)
+}
+
+func (o *Options) defaults() {
+	if o.MaxBlock == 0 {
+		o.MaxBlock = 100
+	}
+	if o.Window == 0 {
+		o.Window = 10
+	}
+	if o.USamples == 0 {
+		o.USamples = 300_000
+	}
+	if o.EMIterations == 0 {
+		o.EMIterations = 50
+	}
+	if o.Threshold == 0 {
+		o.Threshold = 0.5
+	}
+	if o.Link == 0 {
+		o.Link = 0.5
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+}
+
+// Phase is one timed step of a run.
+type Phase struct {
+	Name     string
+	Duration time.Duration
+}
+
+// Stats counts what a run did.
+type Stats struct {
+	Records    int
+	Candidates int64
+	Blocking   []blockStats
+	Patterns   int
+	Edges      int // pairs at or above Threshold
+	Merges     int
+	Vetoed     int // proposed merges refused by a cannot-link rule
+	Weak       int // proposed merges refused by average linkage
+	Clusters   int
+	// Comparisons counts every pair compared: candidates, u samples and the
+	// pairs checked on demand during clustering.
+	Comparisons int64
+	Phases      []Phase
+}
+
+// ComparisonsPerSecond is the rate of the scoring phase.
+func (s *Stats) ComparisonsPerSecond() float64 {
+	for _, p := range s.Phases {
+		if p.Name == "score" && p.Duration > 0 {
+			return float64(s.Candidates) / p.Duration.Seconds()
+		}
+	}
+	return 0
+}
+
+// Result is the outcome of a run: a cluster number for every record.
+type Result struct {
+	Cluster    []int32
+	Model      *Model
+	Stats      Stats
+	Candidates []uint64 // i<<32|j, when Options.KeepCandidates
+
+	d     *Data
+	opt   Options
+	pairs []uint64
+	masks []uint32
+	// cellPrior is the log2 prior odds that a pair first found by rule r
+	// matches, estimated by EM over those pairs; cellMask nulls the fields
+	// that rule's pairs agree on by construction. prior is the log2 prior
+	// odds of two random records matching, for pairs blocking did not find.
+	cellPrior []float64
+	cellMask  []uint64
+	prior     float64
+}
+
+// Resolve links the records of d: it blocks, estimates the model from d
+// itself, scores every candidate pair and clusters.
+func Resolve(ctx context.Context, d *Data, opt Options) (*Result, error) {
+	opt.defaults()
+	if len(d.Fields) > 15 {
+		return nil, fmt.Errorf("resolve: %d fields, at most 15", len(d.Fields))
+	}
+	if opt.SortKey == nil {
+		opt.SortKey = func(i int) string { return d.IDs[i] }
+	}
+	r := &Result{d: d, opt: opt}
+	r.Stats.Records = d.Len()
+	t := time.Now()
+	phase := func(name string) {
+		r.Stats.Phases = append(r.Stats.Phases, Phase{name, time.Since(t)})
+		t = time.Now()
+	}
+	d.prepare()
+	phase("prepare")
+
+	if len(opt.Rules) > 32 {
+		return nil, fmt.Errorf("resolve: %d blocking rules, at most 32", len(opt.Rules))
+	}
+	pairs, masks, bs := block(d, opt.Rules, opt.MaxBlock, opt.Window, opt.SortKey)
+	r.Stats.Blocking, r.Stats.Candidates = bs, int64(len(pairs))
+	if opt.KeepCandidates {
+		r.Candidates = pairs
+	}
+	phase("block")
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	rng := rand.New(rand.NewPCG(opt.Seed, 0x9e3779b97f4a7c15))
+	us := min(opt.USamples, d.Len()*(d.Len()-1)/2)
+	u := estimateU(d, us, rng)
+	r.Stats.Comparisons += int64(us)
+	phase("estimate-u")
+
+	r.pairs, r.masks = pairs, masks
+	gammas, vetoes, pats, perRule, perCell := r.compareAll(ctx, pairs, masks)
+	r.Stats.Patterns = len(pats)
+	r.Stats.Comparisons += int64(len(pairs))
+	phase("score")
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	m, sessions := train(pats, perRule, opt.Rules, u, opt.EMIterations)
+	model := &Model{M: m, U: u, Sessions: sessions}
+	for _, f := range d.Fields {
+		model.Fields = append(model.Fields, f.Name)
+		model.Levels = append(model.Levels, f.Cmp.Levels())
+	}
+	model.finish()
+	r.Model = model
+	r.priors(perCell)
+	phase("em")
+
+	r.cluster(pairs, gammas, vetoes)
+	phase("cluster")
+	return r, nil
+}
+
+// compareAll computes the comparison vector of every candidate pair on all
+// cores and counts the distinct vectors for EM.
+func (r *Result) compareAll(ctx context.Context, pairs []uint64, masks []uint32) (gammas []uint64, vetoes []bool, all []pattern, perRule, perCell [][]pattern) {
+	d := r.d
+	gammas = make([]uint64, len(pairs))
+	vetoes = make([]bool, len(pairs))
+	workers := runtime.GOMAXPROCS(0)
+	counts := make([]map[uint64]float64, workers)
+	nr := len(r.opt.Rules)
+	ruleCounts := make([][]map[uint64]float64, workers)
+	cellCounts := make([][]map[uint64]float64, workers)
+	var wg sync.WaitGroup
+	const chunk = 1 << 14
+	var next int64
+	var mu sync.Mutex
+	take := func() (int, int) {
+		mu.Lock()
+		defer mu.Unlock()
+		s := int(next)
+		next += chunk
+		if r.opt.Progress != nil {
+			r.opt.Progress("score", min(next, int64(len(pairs))), int64(len(pairs)))
+		}
+		return s, min(s+chunk, len(pairs))
+	}
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := map[uint64]float64{}
+			rc, cc := make([]map[uint64]float64, nr), make([]map[uint64]float64, nr)
+			for k := range rc {
+				rc[k], cc[k] = map[uint64]float64{}, map[uint64]float64{}
+			}
+			for {
+				s, e := take()
+				if s >= len(pairs) || ctx.Err() != nil {
+					break
+				}
+				for k := s; k < e; k++ {
+					i, j := unpair(pairs[k])
+					g, veto := d.gamma(i, j)
+					if !veto {
+						veto = r.veto(i, j, g)
+					}
+					gammas[k], vetoes[k] = g, veto
+					c[g]++
+					for m := masks[k]; m != 0; m &= m - 1 {
+						rc[bits.TrailingZeros32(m)][g]++
+					}
+					cc[bits.TrailingZeros32(masks[k])][g]++
+				}
+			}
+			counts[w], ruleCounts[w], cellCounts[w] = c, rc, cc
+		}()
+	}
+	wg.Wait()
+	agg := map[uint64]float64{}
+	for _, c := range counts {
+		for g, n := range c {
+			agg[g] += n
+		}
+	}
+	all = patterns(agg)
+	perRule, perCell = make([][]pattern, nr), make([][]pattern, nr)
+	for k := range nr {
+		ra, ca := map[uint64]float64{}, map[uint64]float64{}
+		for w := range workers {
+			for g, n := range ruleCounts[w][k] {
+				ra[g] += n
+			}
+			for g, n := range cellCounts[w][k] {
+				ca[g] += n
+			}
+		}
+		perRule[k], perCell[k] = patterns(ra), patterns(ca)
+	}
+	return gammas, vetoes, all, perRule, perCell
+}
+
+// priors estimates, for the pairs each rule found first, the share that
+// match (EM with m and u fixed, leaving out the fields the rule fixed), and
+// from their sum the chance that two random records match.
+func (r *Result) priors(perCell [][]pattern) {
+	m, u := r.Model.M, r.Model.U
+	r.cellPrior = make([]float64, len(perCell))
+	r.cellMask = make([]uint64, len(perCell))
+	matches := 0.0
+	for k, pats := range perCell {
+		var mask uint64
+		for _, f := range r.opt.Rules[k].Fields {
+			mask |= nullLevel << (4 * f)
+		}
+		r.cellMask[k] = mask
+		masked := map[uint64]float64{}
+		total := 0.0
+		for _, p := range pats {
+			masked[p.g|mask] += p.n
+			total += p.n
+		}
+		if total == 0 {
+			continue
+		}
+		lam := emLambda(patterns(masked), m, u, r.opt.EMIterations)
+		r.cellPrior[k] = math.Log2(lam / (1 - lam))
+		matches += lam * total
+	}
+	n := float64(r.d.Len())
+	all := max(n*(n-1)/2, 1)
+	lam := min(max(matches, 1)/all, 0.5)
+	r.prior = math.Log2(lam / (1 - lam))
+	r.Model.Lambda = lam
+	r.Model.Matches = matches
+}
+
+func patterns(agg map[uint64]float64) []pattern {
+	pats := make([]pattern, 0, len(agg))
+	for g, n := range agg {
+		pats = append(pats, pattern{g, n})
+	}
+	slices.SortFunc(pats, func(a, b pattern) int { return cmp.Compare(a.g, b.g) })
+	return pats
+}
+
+// veto applies the cannot-link rules other than field vetoes.
+func (r *Result) veto(i, j int32, g uint64) bool {
+	d := r.d
+	if d.Group[i] >= 0 && d.Group[i] == d.Group[j] {
+		return true
+	}
+	return r.opt.Veto != nil && r.opt.Veto(d, i, j, g)
+}
+
+// weight is the log2 Bayes factor of a pair with comparison vector g,
+// with term-frequency adjustment on exact agreements.
+func (r *Result) weight(i int32, g uint64) float64 {
+	d, m := r.d, r.Model
+	w := 0.0
+	for f := range d.Fields {
+		l := level(g, f)
+		if l == nullLevel {
+			continue
+		}
+		if l == 0 && d.Fields[f].TF {
+			tf := float64(d.count[f][d.vals[f][i]]) / float64(d.nonNull[f])
+			w += math.Log2(m.M[f][0] / tf)
+			continue
+		}
+		w += m.w[f][l]
+	}
+	return w
+}
+
+// logit is the log2 posterior odds that records i and j (comparison
+// vector g) match. A pair blocking found starts from the prior of the rule
+// that found it, without the fields that rule made agree (their agreement
+// is in the prior) except for how rare the shared value is; any other pair
+// starts from the prior of two random records.
+func (r *Result) logit(i int32, g uint64, cell int) float64 {
+	if cell < 0 {
+		return r.weight(i, g) + r.prior
+	}
+	w := r.weight(i, g|r.cellMask[cell]) + r.cellPrior[cell]
+	d := r.d
+	for _, f := range r.opt.Rules[cell].Fields {
+		if level(g, f) == 0 && d.Fields[f].TF {
+			tf := float64(d.count[f][d.vals[f][i]]) / float64(d.nonNull[f])
+			w += math.Log2(r.Model.U[f][0] / tf)
+		}
+	}
+	return w
+}
+
+// cellOf returns the rule that first found pair i, j, or -1.
+func (r *Result) cellOf(i, j int32) int {
+	p := pairOf(i, j)
+	k, ok := slices.BinarySearch(r.pairs, p)
+	if !ok {
+		return -1
+	}
+	return bits.TrailingZeros32(r.masks[k])
+}
+
+// Score compares records i and j afresh: the match weight (log2 Bayes
+// factor over all fields), the match probability and whether a cannot-link
+// rule forbids the pair.
+func (r *Result) Score(i, j int) (weight, p float64, veto bool) {
+	g, v := r.d.gamma(int32(i), int32(j))
+	if !v {
+		v = r.veto(int32(i), int32(j), g)
+	}
+	return r.weight(int32(i), g), prob(r.logit(int32(i), g, r.cellOf(int32(i), int32(j)))), v
+}
+
+func prob(logit float64) float64 { return 1 / (1 + math.Exp2(-logit)) }
+
+// Term is one field's share of a pair's score.
+type Term struct {
+	Field  string
+	A, B   string // the two values
+	Level  string // "null" when either is missing
+	Weight float64
+}
+
+// Explain lays out, field by field, why records i and j score as they do.
+func (r *Result) Explain(i, j int) []Term {
+	d := r.d
+	g, _ := d.gamma(int32(i), int32(j))
+	var out []Term
+	for f := range d.Fields {
+		t := Term{Field: d.Fields[f].Name, A: d.Value(f, i), B: d.Value(f, j), Level: "null"}
+		if l := level(g, f); l != nullLevel {
+			t.Level = r.Model.Levels[f][l]
+			t.Weight = r.weight(int32(i), g&(0xF<<(4*f))|allNullExcept(len(d.Fields), f))
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+func allNullExcept(n, f int) uint64 {
+	var g uint64
+	for k := range n {
+		if k != f {
+			g |= nullLevel << (4 * k)
+		}
+	}
+	return g
+}
+
+// cluster merges records greedily from the strongest pair down. A pair
+// only proposes a merge of its two clusters; the merge happens when no pair
+// across them is forbidden and the mean match probability over every pair
+// across them (scored on demand when blocking did not pair them) reaches
+// Link. So A~B and B~C do not put A with C unless A and C fit too.
+func (r *Result) cluster(pairs []uint64, gammas []uint64, vetoes []bool) {
+	d := r.d
+	n := d.Len()
+	type edge struct {
+		p uint64
+		w float64
+	}
+	var edges []edge
+	minW := math.Log2(r.opt.Threshold / (1 - r.opt.Threshold))
+	for k, p := range pairs {
+		if vetoes[k] {
+			continue
+		}
+		i, _ := unpair(p)
+		if w := r.logit(i, gammas[k], bits.TrailingZeros32(r.masks[k])); w >= minW {
+			edges = append(edges, edge{p, w})
+		}
+	}
+	slices.SortFunc(edges, func(a, b edge) int {
+		if c := cmp.Compare(b.w, a.w); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.p, b.p)
+	})
+	r.Stats.Edges = len(edges)
+
+	of := make([]int32, n)
+	members := make([][]int32, n)
+	for i := range of {
+		of[i] = int32(i)
+		members[i] = []int32{int32(i)}
+	}
+	rng := rand.New(rand.NewPCG(r.opt.Seed, 7))
+	const maxCross, samples = 1024, 256
+	for _, e := range edges {
+		i, j := unpair(e.p)
+		a, b := of[i], of[j]
+		if a == b {
+			continue
+		}
+		ma, mb := members[a], members[b]
+		sum, cnt, veto := 0.0, 0, false
+		cross := len(ma) * len(mb)
+		check := func(x, y int32) {
+			g, v := d.gamma(x, y)
+			if v || r.veto(x, y, g) {
+				veto = true
+				return
+			}
+			sum += prob(r.logit(x, g, r.cellOf(x, y)))
+			cnt++
+		}
+		if cross <= maxCross {
+			for _, x := range ma {
+				for _, y := range mb {
+					if check(x, y); veto {
+						break
+					}
+				}
+				if veto {
+					break
+				}
+			}
+		} else {
+			for range samples {
+				if check(ma[rng.IntN(len(ma))], mb[rng.IntN(len(mb))]); veto {
+					break
+				}
+			}
+		}
+		r.Stats.Comparisons += int64(cnt)
+		switch {
+		case veto:
+			r.Stats.Vetoed++
+			continue
+		case sum/float64(cnt) < r.opt.Link:
+			r.Stats.Weak++
+			continue
+		}
+		if len(ma) < len(mb) {
+			a, b, ma, mb = b, a, mb, ma
+		}
+		for _, x := range mb {
+			of[x] = a
+		}
+		members[a] = append(ma, mb...)
+		members[b] = nil
+		r.Stats.Merges++
+	}
+	// Number clusters by first appearance so output is stable.
+	r.Cluster = make([]int32, n)
+	num := make(map[int32]int32)
+	for i := range n {
+		c, ok := num[of[i]]
+		if !ok {
+			c = int32(len(num))
+			num[of[i]] = c
+		}
+		r.Cluster[i] = c
+	}
+	r.Stats.Clusters = len(num)
+}
+
+// BlockingRecall measures blocking against known truth (truth[i] names
+// record i's real person): how many true pairs the candidates hold, of how
+// many there are. A true pair blocking never generated cannot be found by any
+// model, so this bounds recall.
+func BlockingRecall(truth []string, candidates []uint64) (found, total int64) {
+	size := map[string]int64{}
+	for _, t := range truth {
+		size[t]++
+	}
+	for _, n := range size {
+		total += n * (n - 1) / 2
+	}
+	for _, p := range candidates {
+		i, j := unpair(p)
+		if truth[i] == truth[j] {
+			found++
+		}
+	}
+	return found, total
+}
