@@ -439,9 +439,11 @@ func BenchmarkPlan100k(b *testing.B) {
 	gates, cases := bigInstance(100_000)
 	cfg := Config{Weights: DefaultWeights(), Lead: time.Hour}
 	var res *Result
+	cpu0 := cpuTime()
 	for b.Loop() {
 		res = Plan(cfg, gates, cases, t0)
 	}
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(len(res.Assignments)), "assigned")
 	b.ReportMetric(float64(len(res.Standby)), "standby")
 }
@@ -452,9 +454,11 @@ func BenchmarkPlanReplan100k(b *testing.B) {
 	first := Plan(cfg, gates, cases, t0)
 	gates[3].Closed = true
 	var res *Result
+	cpu0 := cpuTime()
 	for b.Loop() {
 		res = Replan(cfg, gates, cases, first.Assignments, t0.Add(time.Hour))
 	}
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(len(res.Moved)), "moved")
 }
 

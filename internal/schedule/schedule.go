@@ -42,7 +42,7 @@ func Daily(from time.Time, days int, open, close time.Duration, loc *time.Locati
 // Gate is a gate or assembly point as the coordinator has set it now.
 type Gate struct {
 	Name     string
-	Hours    []Span        // when it is open; windows are cut from each span
+	Hours    []Span        // when it is open, not overlapping; windows are cut from each span
 	Window   time.Duration // window length, e.g. 30 minutes
 	Capacity int           // people per window
 	Closed   bool          // closed until further notice (a threat): no windows at all
@@ -185,10 +185,6 @@ func Replan(cfg Config, gates []Gate, cases []Case, prev []Assignment, now time.
 	p := newPlanner(cfg, gates, now)
 	res := &Result{Assignments: make([]Assignment, 0, len(cases))}
 
-	byID := make(map[int64]*Case, len(cases))
-	for i := range cases {
-		byID[cases[i].ID] = &cases[i]
-	}
 	prevOf := make(map[int64]Assignment, len(prev))
 	for _, a := range prev {
 		prevOf[a.CaseID] = a
@@ -204,16 +200,31 @@ func Replan(cfg Config, gates []Gate, cases []Case, prev []Assignment, now time.
 
 	moveReason := map[int64]string{}
 	noShows := map[int64]bool{}
-	for _, a := range prev {
-		if _, ok := byID[a.CaseID]; !ok {
-			res.Moved = append(res.Moved, Move{CaseID: a.CaseID, From: a, Reason: ReasonWithdrawn})
+	if len(prev) > 0 {
+		ids := make(map[int64]bool, len(cases))
+		for i := range cases {
+			ids[cases[i].ID] = true
 		}
+		for _, a := range prev {
+			if !ids[a.CaseID] {
+				res.Moved = append(res.Moved, Move{CaseID: a.CaseID, From: a, Reason: ReasonWithdrawn})
+			}
+		}
+	}
+
+	// The sort keys of res.Assignments, kept alongside so the final sort
+	// needs no map lookups (they were most of a 100k-case plan).
+	type sortKey struct{ gate, rank int }
+	keys := make([]sortKey, 0, len(cases))
+	add := func(a Assignment, rank int) {
+		res.Assignments = append(res.Assignments, a)
+		keys = append(keys, sortKey{p.gateOrder[a.Gate], rank})
 	}
 
 	// Keep previous assignments: checked-in cases first (they are
 	// physically through, whatever the window says now), then by rank.
-	var toPlace []*Case
-	keep := func(c *Case, a Assignment) bool {
+	var toPlace []int // positions in order
+	keep := func(c *Case, rank int, a Assignment) bool {
 		if c.CheckedIn {
 			// Through the gate: counted against its window even if the
 			// window has since shrunk, never moved.
@@ -221,7 +232,7 @@ func Replan(cfg Config, gates []Gate, cases []Case, prev []Assignment, now time.
 				p.book(i, c.Size)
 			}
 			a.People = c.Size
-			res.Assignments = append(res.Assignments, a)
+			add(a, rank)
 			return true
 		}
 		if held := holdReason(c); held != "" {
@@ -247,16 +258,16 @@ func Replan(cfg Config, gates []Gate, cases []Case, prev []Assignment, now time.
 		}
 		p.book(i, c.Size)
 		a.People = c.Size
-		res.Assignments = append(res.Assignments, a)
+		add(a, rank)
 		return true
 	}
 	for _, checkedIn := range []bool{true, false} {
-		for _, c := range order {
+		for rank, c := range order {
 			if c.CheckedIn != checkedIn {
 				continue
 			}
 			a, had := prevOf[c.ID]
-			if had && keep(c, a) {
+			if had && keep(c, rank, a) {
 				continue
 			}
 			if c.CheckedIn {
@@ -269,13 +280,14 @@ func Replan(cfg Config, gates []Gate, cases []Case, prev []Assignment, now time.
 				}
 				continue
 			}
-			toPlace = append(toPlace, c)
+			toPlace = append(toPlace, rank)
 		}
 	}
 
 	// Place the rest by rank.
 	placed := map[int64]Assignment{}
-	for _, c := range toPlace {
+	for _, rank := range toPlace {
+		c := order[rank]
 		n := c.NoShows
 		if noShows[c.ID] {
 			n++
@@ -301,6 +313,7 @@ func Replan(cfg Config, gates []Gate, cases []Case, prev []Assignment, now time.
 			res.Called = append(res.Called, c.ID)
 		}
 		res.Assignments = append(res.Assignments, a)
+		keys = append(keys, sortKey{p.slotGate[i], rank})
 	}
 
 	for id, r := range moveReason {
@@ -316,21 +329,15 @@ func Replan(cfg Config, gates []Gate, cases []Case, prev []Assignment, now time.
 	slices.Sort(res.NoShows)
 	slices.SortFunc(res.Moved, func(a, b Move) int { return cmp.Compare(a.CaseID, b.CaseID) })
 	slices.SortFunc(res.Held, func(a, b Held) int { return cmp.Compare(a.CaseID, b.CaseID) })
-	rank := make(map[int64]int, len(order))
-	for i, c := range order {
-		rank[c.ID] = i
-	}
 	gateOrder := p.gateOrder
-	// Look the keys up once: map lookups inside the comparison were most
-	// of a 100k-case plan.
 	type keyed struct {
-		start      int64
-		gate, rank int
-		a          Assignment
+		start int64
+		sortKey
+		a Assignment
 	}
 	ks := make([]keyed, len(res.Assignments))
 	for i, a := range res.Assignments {
-		ks[i] = keyed{a.Start.Unix(), gateOrder[a.Gate], rank[a.CaseID], a}
+		ks[i] = keyed{a.Start.Unix(), keys[i], a}
 	}
 	slices.SortFunc(ks, func(a, b keyed) int {
 		return cmp.Or(cmp.Compare(a.start, b.start), cmp.Compare(a.gate, b.gate), cmp.Compare(a.rank, b.rank))
@@ -411,6 +418,8 @@ type planner struct {
 	now       time.Time
 	slots     []Slot
 	slotIndex map[slotKey]int
+	slotGate  []int // gate position of each slot
+	slotPos   []int // its position among its gate's slots
 	gateOrder map[string]int
 	// per gate: the indices of its slots in time order and a max tree of
 	// their remaining capacity, to find the first window with room for a
@@ -430,7 +439,9 @@ type gateSlots struct {
 func newPlanner(cfg Config, gates []Gate, now time.Time) *planner {
 	p := &planner{cfg: cfg, now: now, slotIndex: map[slotKey]int{}, gateOrder: map[string]int{}}
 	for gi, g := range gates {
-		p.gateOrder[g.Name] = gi
+		if _, dup := p.gateOrder[g.Name]; !dup {
+			p.gateOrder[g.Name] = gi // a name listed twice: its first windows win
+		}
 		gs := gateSlots{name: g.Name}
 		if !g.Closed && g.Window > 0 && g.Capacity > 0 {
 			for _, h := range g.Hours {
@@ -446,10 +457,15 @@ func newPlanner(cfg Config, gates []Gate, now time.Time) *planner {
 					p.slotIndex[k] = len(p.slots)
 					gs.idx = append(gs.idx, len(p.slots))
 					p.slots = append(p.slots, Slot{Gate: g.Name, Start: w.Start, End: w.End, Capacity: g.Capacity})
+					p.slotGate = append(p.slotGate, gi)
+					p.slotPos = append(p.slotPos, 0)
 				}
 			}
 		}
 		slices.SortFunc(gs.idx, func(a, b int) int { return p.slots[a].Start.Compare(p.slots[b].Start) })
+		for pos, i := range gs.idx {
+			p.slotPos[i] = pos
+		}
 		earliest := now.Add(cfg.Lead)
 		gs.first = len(gs.idx)
 		for pos, i := range gs.idx {
@@ -480,9 +496,8 @@ func (p *planner) remaining(i int) int { return p.slots[i].Capacity - p.slots[i]
 func (p *planner) book(i, n int) {
 	s := &p.slots[i]
 	s.Booked += n
-	gs := &p.gates[p.gateOrder[s.Gate]]
-	pos, _ := slices.BinarySearchFunc(gs.idx, s.Start, func(j int, t time.Time) int { return p.slots[j].Start.Compare(t) })
-	n2 := gs.size + pos
+	gs := &p.gates[p.slotGate[i]]
+	n2 := gs.size + p.slotPos[i]
 	gs.tree[n2] = s.Capacity - s.Booked
 	for n2 /= 2; n2 >= 1; n2 /= 2 {
 		gs.tree[n2] = max(gs.tree[2*n2], gs.tree[2*n2+1])

@@ -220,3 +220,15 @@ func TestPlanClosures(t *testing.T) {
 		t.Errorf("Daily (-want +got):\n%s", diff)
 	}
 }
+
+func TestPlanDuplicateGateNames(t *testing.T) {
+	// A gate listed twice (a coordinator's copy and paste) must not open
+	// its windows twice or book against the wrong ones.
+	gates := []Gate{gate("ABBEY", 5, span(0, time.Hour)), gate("ABBEY", 5, span(0, time.Hour))}
+	cases := []Case{cleared(1, 5, cit, 0, 0), cleared(2, 5, cit, 0, 1), cleared(3, 5, cit, 0, 2), cleared(4, 3, cit, 0, 3)}
+	res := Plan(Config{}, gates, cases, t0)
+	if len(res.Slots) != 2 || len(res.Assignments) != 2 {
+		t.Errorf("slots %+v, assignments %+v", res.Slots, res.Assignments)
+	}
+	checkPlan(t, Config{}, gates, cases, nil, t0, res)
+}
