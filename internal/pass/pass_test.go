@@ -108,7 +108,7 @@ func TestPassIssuePicksPassID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := Verify(pub, tok, Check{Now: start})
+	got, err := Verify(pub, tok, Check{Gate: "G", Now: start})
 	if err != nil || got.PassID == 0 || len(got.People) != 2 {
 		t.Errorf("Verify = %+v, %v", got, err)
 	}
@@ -160,6 +160,9 @@ func TestPassVerifyRejects(t *testing.T) {
 		{"lower-cased by a scanner", strings.ToLower(good), Check{Gate: "NORTH", Now: at}, ReasonMalformed},
 		{"MRZ scanned into the pass box", "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", Check{Gate: "NORTH", Now: at}, ReasonMalformed},
 		{"wrong gate", good, Check{Gate: "SOUTH", Now: at}, ReasonWrongGate},
+		{"gate not set fails closed", good, Check{Now: at}, ReasonWrongGate},
+		{"any gate (coordinator)", good, Check{AnyGate: true, Now: at}, ""},
+		{"clock not set fails closed", good, Check{Gate: "NORTH"}, ReasonTooEarly},
 		{"revoked", good, Check{Gate: "NORTH", Now: at, Revoked: revoked}, ReasonRevoked},
 		{"replayed: everyone admitted", good, Check{Gate: "NORTH", Now: at, Used: usedAll}, ReasonUsed},
 		{"expired", good, Check{Gate: "NORTH", Now: c.Expiry.Add(time.Second), Grace: 24 * time.Hour}, ReasonExpired},
@@ -464,7 +467,7 @@ func FuzzDecode(f *testing.F) {
 		}
 		// Nothing the fuzzer makes verifies under the real key unless it
 		// is one of the seeds (which it cannot alter and keep).
-		if v, err := Verify(pub, tok, Check{Now: got.WindowStart}); err == nil {
+		if v, err := Verify(pub, tok, Check{AnyGate: true, Now: got.WindowStart}); err == nil {
 			if v.CaseID != c.CaseID || v.PassID != c.PassID {
 				t.Fatalf("fuzzed token verified: %+v", v)
 			}
