@@ -209,6 +209,14 @@ func arabicWordToLatin(w string) string {
 		if rs[i] == 'ا' && rs[i+1] == 'ل' && i+2 < len(rs) {
 			left := string(rs[:i])
 			right := rs[i+2:]
+			if len(right) < 3 {
+				// A short tail is an article only before a known word
+				// (ضیاالحق) or in -ullah; otherwise ال are just letters
+				// (جيرالد, Gerald).
+				if _, ok := commonArabic[Normalize(string(right))]; !ok && string(right) != "له" && string(right) != "لاه" {
+					continue
+				}
+			}
 			var r string
 			if string(right) == "له" || string(right) == "لاه" {
 				r = "lah"
@@ -302,6 +310,12 @@ func lettersToLatin(rs []rune) string {
 		l := arabicLetters[r]
 		switch l.class {
 		case lCons:
+			if r == 'غ' && i == n-1 && len(units) > 0 && units[len(units)-1].s == "n" {
+				// final نغ writes ng (Zhang, Wang)
+				units[len(units)-1].s = "ng"
+				prevVowel = false
+				continue
+			}
 			if r == 'ش' && len(units) > 0 && !units[len(units)-1].vowel && units[len(units)-1].s == "t" {
 				// تش writes ch in foreign names.
 				units[len(units)-1].s = "ch"
