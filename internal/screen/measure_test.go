@@ -16,7 +16,7 @@ import (
 
 var (
 	measure       = flag.Bool("measure", false, "measure recall and speed on the real lists in ../shared/data (slow)")
-	measurePeople = flag.Int("measure-people", 100_000, "generated registrants screened by -measure")
+	measurePeople = flag.Int("measure-people", 20_000, "generated registrants screened by -measure")
 )
 
 const realData = "../../../shared/data/lists"
@@ -54,8 +54,19 @@ func TestMeasure(t *testing.T) {
 	all := loadReal(t)
 	t.Logf("lists: %d entries (SDN 2024-05 + UN 2026-02-27), GOMAXPROCS %d", len(all), runtime.GOMAXPROCS(0))
 
-	// Alias retrieval: 1,500 SDN alternate names held out and queried.
-	idx, cases := eval.HoldOutAliases(all, lists.OFACSDN, 1500, 1)
+	// Alias retrieval: 1,500 SDN alternate names held out and queried
+	// against the rest of the SDN. The UN list stays out of this index
+	// because many SDN persons are on it too, and finding the same person
+	// under the UN reference would count as a miss.
+	var sdn, un []lists.Entry
+	for _, e := range all {
+		if e.List == lists.OFACSDN {
+			sdn = append(sdn, e)
+		} else {
+			un = append(un, e)
+		}
+	}
+	idx, cases := eval.HoldOutAliases(sdn, lists.OFACSDN, 1500, 1)
 	start := time.Now()
 	ix := NewIndex(idx)
 	t.Logf("index: %d names, built in %v", ix.Names(), time.Since(start).Round(time.Millisecond))
@@ -63,7 +74,7 @@ func TestMeasure(t *testing.T) {
 	var trueScores []float64
 	start = time.Now()
 	for _, c := range cases {
-		hs := ix.Screen(Query{Names: []string{c.Query}}, Options{Threshold: 0.5, Types: allTypes})
+		hs := ix.Screen(Query{Names: []string{c.Query}}, Options{Threshold: 0.3, Types: allTypes})
 		a := answers(hs)
 		rank := eval.Rank(a, c.Want)
 		kind := "entity"
@@ -85,20 +96,21 @@ func TestMeasure(t *testing.T) {
 		r := rec[k]
 		t.Logf("held-out SDN aliases, %-10s n=%4d recall@1 %.3f recall@5 %.3f", k, r.N, r.R1(), r.R5())
 	}
-	t.Logf("alias queries on one goroutine (threshold 0.5, all types): %.0f queries/s", float64(len(cases))/el.Seconds())
+	t.Logf("alias queries on one goroutine (threshold 0.3, all types): %.0f queries/s", float64(len(cases))/el.Seconds())
 	start = time.Now()
 	for _, c := range cases {
 		ix.Screen(Query{Names: []string{c.Query}}, Options{})
 	}
 	t.Logf("alias queries on one goroutine at GateThreshold %.2f: %.0f queries/s", GateThreshold, float64(len(cases))/time.Since(start).Seconds())
 
-	// Arabic script: UN original-script names against the Latin names.
-	aidx, acases := eval.ArabicCases(all, lists.UNSC)
+	// Arabic script: UN original-script names against the UN's Latin names
+	// (UN only, for the same reason as above).
+	aidx, acases := eval.ArabicCases(un, lists.UNSC)
 	aix := NewIndex(aidx)
 	var ar eval.Recall
 	var arScores []float64
 	for _, c := range acases {
-		hs := aix.Screen(Query{Names: []string{c.Query}}, Options{Threshold: 0.5, Types: allTypes})
+		hs := aix.Screen(Query{Names: []string{c.Query}}, Options{Threshold: 0.3, Types: allTypes})
 		a := answers(hs)
 		ar.Add(eval.Rank(a, c.Want))
 		s := 0.0

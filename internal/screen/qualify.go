@@ -95,6 +95,8 @@ func dobAdjust(d muster.Date, r lists.DateRange) (float64, string) {
 		return 0, fmt.Sprintf("dob %s near listed %s", d, listed)
 	case gap <= 5:
 		return dobNearPenalty, fmt.Sprintf("dob %s %d years from listed %s %+.2f", d, gap, listed, dobNearPenalty)
+	case gap <= 10:
+		return dobFarPenalty, fmt.Sprintf("dob %s %d years from listed %s %+.2f", d, gap, listed, dobFarPenalty)
 	}
-	return dobFarPenalty, fmt.Sprintf("dob %s %d years from listed %s %+.2f", d, gap, listed, dobFarPenalty)
+	return dobVeryFarPenalty, fmt.Sprintf("dob %s %d years from listed %s %+.2f", d, gap, listed, dobVeryFarPenalty)
 }

@@ -36,10 +36,14 @@ const GateThreshold = 0.80
 // between near names but never make a poor name match a hit or clear an
 // exact one.
 const (
-	dobExactBonus     = 0.06 // same day
-	dobYearBonus      = 0.03 // same year, or inside the listed range
-	dobNearPenalty    = -0.04
-	dobFarPenalty     = -0.10 // more than approxSlack+2 years outside every listed date
+	dobExactBonus     = 0.06  // same day
+	dobYearBonus      = 0.03  // same year, or inside the listed range
+	dobNearPenalty    = -0.04 // 3 to 5 years outside every listed date
+	dobFarPenalty     = -0.10 // 6 to 10 years
+	dobVeryFarPenalty = -0.25 // over 10 years: not the same person unless a date is wrong,
+	// and then the screener sees it anyway at a lower threshold; this is
+	// what stops a shared "Mohammad Hassan" holding a child born decades
+	// after the listed man.
 	natAgreeBonus     = 0.03
 	natDisagree       = -0.05 // weak: dual nationals, Afghans on Pakistani papers
 	sexDisagree       = -0.10
