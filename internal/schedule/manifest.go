@@ -31,6 +31,10 @@ type Party struct {
 	Vulnerability int
 	CheckedIn     time.Time // earlier check-in breaks rank ties
 	Destinations  []string  // destinations the case may go to; empty means any
+	// Hold, when set, is why the case must not board now (a screening hit
+	// raised after check-in, a gate flag): it is not seated, loses any
+	// seat on an open flight, and waits with this reason.
+	Hold string
 }
 
 // Seat is one person on a manifest.
@@ -131,11 +135,11 @@ func Manifest(w Weights, flights []Flight, parties []Party, existing []Seat, now
 			toSeat = append(toSeat, p)
 			continue
 		}
-		flight := ""
-		for _, f := range on {
-			flight = f // the planner never splits a case, so all are on one flight
+		if p.Hold != "" && !fm[index[anyValue(on)]].Flight.Closed {
+			res.Waiting = append(res.Waiting, Standby{p.CaseID, p.Hold})
+			continue
 		}
-		i := index[flight]
+		i := index[anyValue(on)] // the planner never splits a case, so all are on one flight
 		var aboard, rest []Traveller
 		for _, t := range p.People {
 			if _, ok := on[t.PersonID]; ok {
@@ -163,6 +167,10 @@ func Manifest(w Weights, flights []Flight, parties []Party, existing []Seat, now
 	for _, p := range toSeat {
 		n := len(p.People)
 		if n == 0 {
+			continue
+		}
+		if p.Hold != "" {
+			res.Waiting = append(res.Waiting, Standby{p.CaseID, p.Hold})
 			continue
 		}
 		best, anyDest := -1, false
@@ -225,4 +233,11 @@ func Manifest(w Weights, flights []Flight, parties []Party, existing []Seat, now
 	slices.SortStableFunc(res.Waiting, func(a, b Standby) int { return cmp.Compare(rank[a.CaseID], rank[b.CaseID]) })
 	res.Flights = fm
 	return res
+}
+
+func anyValue(m map[int64]string) string {
+	for _, v := range m {
+		return v
+	}
+	return ""
 }

@@ -145,6 +145,16 @@ func checkManifest(t *testing.T, w Weights, flights []Flight, parties []Party, e
 		case !seated && !waits:
 			t.Fatalf("case %d lost", p.CaseID)
 		}
+		if p.Hold != "" && len(p.People) > 0 {
+			for _, fl := range flights {
+				if seated && fl.ID == f && !fl.Closed {
+					t.Fatalf("held case %d seated on open flight %s", p.CaseID, f)
+				}
+			}
+			if !seated && r != p.Hold {
+				t.Fatalf("held case %d waits for %q", p.CaseID, r)
+			}
+		}
 		if seated && prev[p.CaseID] == "" {
 			for _, fl := range flights {
 				if fl.ID == f && (fl.Closed || !fl.Departure.After(now)) {
@@ -217,6 +227,9 @@ func TestManifestProperties(t *testing.T) {
 			if r.IntN(4) == 0 {
 				p.Destinations = []string{dests[r.IntN(len(dests))]}
 			}
+			if r.IntN(15) == 0 {
+				p.Hold = ReasonScreeningHit
+			}
 			parties = append(parties, p)
 		}
 		w := DefaultWeights()
@@ -234,6 +247,9 @@ func TestManifestProperties(t *testing.T) {
 				pid++
 				parties[i].People = append(parties[i].People, Traveller{PersonID: pid})
 			}
+			if r.IntN(10) == 0 {
+				parties[i].Hold = ReasonScreeningHit // flagged after seating
+			}
 		}
 		flights2 := slices.Clone(flights)
 		flights2[r.IntN(len(flights2))].Closed = true
@@ -246,5 +262,25 @@ func TestManifestProperties(t *testing.T) {
 		t.Run(fmt.Sprintf("seed%d/again", seed), func(t *testing.T) {
 			checkManifest(t, w, flights2, parties, existing, later, re)
 		})
+	}
+}
+
+func TestManifestHold(t *testing.T) {
+	flights := []Flight{
+		{ID: "A", Capacity: 4, Departure: t0.Add(time.Hour)},
+		{ID: "B", Capacity: 4, Departure: t0.Add(-time.Minute), Closed: true},
+	}
+	parties := []Party{party(1, cit, 0, adult(11), adult(12)), party(2, cit, time.Minute, adult(21))}
+	existing := []Seat{{FlightID: "A", CaseID: 1, PersonID: 11}, {FlightID: "A", CaseID: 1, PersonID: 12},
+		{FlightID: "B", CaseID: 2, PersonID: 21}}
+	// Both flagged after seating: case 1 leaves the open flight; case 2
+	// has departed and stays on the record.
+	parties[0].Hold, parties[1].Hold = ReasonScreeningHit, ReasonScreeningHit
+	got := Manifest(DefaultWeights(), flights, parties, existing, t0)
+	if diff := gocmp.Diff([]Standby{{1, ReasonScreeningHit}}, got.Waiting); diff != "" {
+		t.Errorf("waiting (-want +got):\n%s", diff)
+	}
+	if len(got.Flights[0].Seats) != 1 || got.Flights[0].Seats[0].CaseID != 2 || len(got.Flights[1].Seats) != 0 {
+		t.Errorf("flights %+v", got.Flights)
 	}
 }
