@@ -9,7 +9,7 @@ import (
 // MatchThreshold is the score at or above which two names are taken to be
 // the same person's (see the package tests and the README for how it was
 // chosen from measurements).
-const MatchThreshold = 0.80
+const MatchThreshold = 0.75
 
 // ExplainFloor: Compare fills Result.Pairs only for scores at or above it,
 // so that the common case in screening (names that do not meet) allocates

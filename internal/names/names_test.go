@@ -15,6 +15,7 @@ func TestNormalize(t *testing.T) {
 		{"  Mohammad   KARIM ", "mohammad karim"},
 		{"José Müller-Lüdenscheidt", "jose muller ludenscheidt"},
 		{"Sa'id Ma‘ruf", "said maruf"},
+		{"Muḥammad ʿAbd al-Raḥmān", "muhammad abd al rahman"}, // scholarly transliteration
 		{"Ødegård Łukasz Straße", "odegard lukasz strasse"},
 		{"ABD-AL-RAHMAN", "abd al rahman"},
 		{"s/o Karim", "s o karim"},

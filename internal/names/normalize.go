@@ -125,8 +125,9 @@ func normRune(r rune) rune {
 	}
 	if unicode.IsLetter(r) || unicode.IsDigit(r) {
 		r = unicode.ToLower(r)
-		if r < 0x0250 {
-			// Latin with diacritics: decompose and keep the base letter.
+		if r < 0x0250 || unicode.Is(unicode.Latin, r) {
+			// Latin with diacritics (é, ā, ḥ, ṣ): decompose and keep the
+			// base letter.
 			if d := norm.NFD.PropertiesString(string(r)).Decomposition(); len(d) > 0 {
 				base, _ := utf8.DecodeRune(d)
 				if base < utf8.RuneSelf {
