@@ -1,0 +1,35 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"muster/internal/web"
+)
+
+func init() {
+	register("serve", "serve the web UI and JSON API", runServe)
+}
+
+func runServe(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "serve", "[--db ...] [--key-file ...] [--addr 127.0.0.1:8080] [--secure]")
+	db, key := addDBFlags(fs)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	secure := fs.Bool("secure", false, "mark cookies Secure and send HSTS: set when a TLS proxy fronts muster")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	s, err := openStore(ctx, env, *db, *key)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	// JSON logs on stderr carry ids only; internal/web never logs a name,
+	// document, phone or search query.
+	logger := slog.New(slog.NewJSONHandler(env.Stderr, nil))
+	srv := web.New(web.Config{Store: s, Logger: logger, Secure: *secure})
+	return srv.ListenAndServe(ctx, *addr, func(url string) {
+		fmt.Fprintf(env.Stdout, "muster is serving at %s (stop with Ctrl-C)\n", url)
+	})
+}

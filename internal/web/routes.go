@@ -1,0 +1,27 @@
+package web
+
+import "muster/internal/auth"
+
+// routeTable is every route muster serves, one line each, with the
+// permission it needs (see internal/auth's table). Nothing is served that
+// is not listed here; TestRoutesAgainstPermissionTable walks this list for
+// every role.
+func (s *Server) routeTable() []route {
+	return []route{
+		{"GET /login", auth.Public, s.loginForm},
+		{"POST /login", auth.Public, s.login},
+		{"GET /static/{file}", auth.Public, s.static},
+		{"GET /healthz", auth.Public, s.healthz},
+		{"POST /logout", auth.SignedIn, s.logout},
+		{"GET /{$}", auth.SignedIn, s.home},
+		{"GET /dashboard", auth.ViewDashboard, s.dashboard},
+		{"GET /api/status", auth.ViewDashboard, s.apiStatus},
+		{"GET /search", auth.Search, s.search},
+		{"GET /person/{id}", auth.ViewPerson, s.person},
+		{"POST /person/{id}/stage", auth.SetStage, s.personStage},
+		{"GET /case/{id}", auth.ViewCase, s.caseDetail},
+		{"POST /case/{id}/stage", auth.SetStage, s.caseStage},
+		{"GET /import", auth.Import, s.importForm},
+		{"POST /import", auth.Import, s.importUpload},
+	}
+}
