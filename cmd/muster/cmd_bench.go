@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"muster/internal/demo"
@@ -26,6 +27,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "bench import", "[--rows N] [--db ...]")
 	rows := fs.Int("rows", 100000, "registration rows to generate and import")
 	db := fs.String("db", "", "database to import into (default: a new SQLite file in a temporary folder)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the import to this file")
 	if _, err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
@@ -60,6 +62,17 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	}
 	defer s.Close()
 
+	if *cpuprofile != "" {
+		pf, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	t0 := time.Now()
 	res, err := intake.ReadFile(csvPath, intake.Options{})
 	if err != nil {

@@ -15,11 +15,18 @@ import (
 	"muster/internal/vault"
 )
 
-// newEventID returns a random globally unique event id. Gates mint their own
-// ids the same way so that a re-sent event is recognised, not doubled.
+// newEventID returns a globally unique event id: 48 bits of milliseconds
+// then 80 random bits, in hex, so that ids sort by time and the unique
+// index on them grows at its end. Gates mint their own ids the same way so
+// that a re-sent event is recognised, not doubled.
 func newEventID() string {
 	var b [16]byte
-	rand.Read(b[:])
+	ms := uint64(time.Now().UnixMilli())
+	for i := 5; i >= 0; i-- {
+		b[i] = byte(ms)
+		ms >>= 8
+	}
+	rand.Read(b[6:])
 	return hex.EncodeToString(b[:])
 }
 
@@ -82,28 +89,74 @@ func (s *Store) headMAC(seq int64, hash []byte) []byte {
 	return s.vault.Chain([]byte("head"), append(x[:], hash...))
 }
 
-// appendEvent adds ev to the chain inside tx. The chain row is updated
-// first, which serialises appenders on PostgreSQL (row lock) as SQLite's
-// immediate transactions already do. ev.Seq, ev.ID, ev.At and ev.Hash are
-// filled in.
+// chainState is the audit chain's head as one transaction sees it: read
+// (and on PostgreSQL row-locked) at the transaction's first event, advanced
+// in memory for each event, written back once before commit.
+type chainState struct {
+	seq    int64
+	prev   []byte
+	insert *sql.Stmt
+}
+
+// chainFor returns tx's chain state, locking the head on first use. The
+// lock serialises appenders on PostgreSQL as SQLite's immediate
+// transactions already do.
+func (s *Store) chainFor(ctx context.Context, tx *sql.Tx) (*chainState, error) {
+	if st, ok := s.chains.Load(tx); ok {
+		return st.(*chainState), nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE chain SET seq = seq WHERE id = 1`); err != nil {
+		return nil, err
+	}
+	st := &chainState{}
+	var head []byte
+	if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM chain WHERE id = 1`).Scan(&st.seq, &head); err != nil {
+		return nil, err
+	}
+	if st.seq > 0 {
+		if err := tx.QueryRowContext(ctx, `SELECT hash FROM events WHERE seq = $1`, st.seq).Scan(&st.prev); err != nil {
+			return nil, fmt.Errorf("audit chain: last event %d: %w", st.seq, err)
+		}
+	}
+	var err error
+	st.insert, err = tx.PrepareContext(ctx, `INSERT INTO events (seq, id, at, actor, type, person_id, case_id, partner, from_stage, to_stage, category, sealed, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`)
+	if err != nil {
+		return nil, err
+	}
+	s.chains.Store(tx, st)
+	return st, nil
+}
+
+// flushChain writes tx's chain head back; write calls it before commit.
+func (s *Store) flushChain(ctx context.Context, tx *sql.Tx) error {
+	v, ok := s.chains.LoadAndDelete(tx)
+	if !ok {
+		return nil
+	}
+	st := v.(*chainState)
+	st.insert.Close()
+	_, err := tx.ExecContext(ctx, `UPDATE chain SET seq = $1, hash = $2 WHERE id = 1`, st.seq, s.headMAC(st.seq, st.prev))
+	return err
+}
+
+// dropChain forgets tx's chain state after a rollback.
+func (s *Store) dropChain(tx *sql.Tx) {
+	if v, ok := s.chains.LoadAndDelete(tx); ok {
+		v.(*chainState).insert.Close()
+	}
+}
+
+// appendEvent adds ev to the chain inside tx, filling in ev.Seq, ev.ID,
+// ev.At and ev.Hash.
 func (s *Store) appendEvent(ctx context.Context, tx *sql.Tx, ev *muster.Event) error {
 	return s.appendEventPartner(ctx, tx, ev, "", "")
 }
 
 func (s *Store) appendEventPartner(ctx context.Context, tx *sql.Tx, ev *muster.Event, partner string, cat muster.Category) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE chain SET seq = seq + 1 WHERE id = 1`); err != nil {
+	st, err := s.chainFor(ctx, tx)
+	if err != nil {
 		return err
-	}
-	var seq int64
-	var head []byte
-	if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM chain WHERE id = 1`).Scan(&seq, &head); err != nil {
-		return err
-	}
-	var prev []byte
-	if seq > 1 {
-		if err := tx.QueryRowContext(ctx, `SELECT hash FROM events WHERE seq = $1`, seq-1).Scan(&prev); err != nil {
-			return fmt.Errorf("audit chain: previous event %d: %w", seq-1, err)
-		}
 	}
 	if ev.ID == "" {
 		ev.ID = newEventID()
@@ -111,24 +164,19 @@ func (s *Store) appendEventPartner(ctx context.Context, tx *sql.Tx, ev *muster.E
 	if ev.At.IsZero() {
 		ev.At = s.now().UTC()
 	}
-	r := eventRow{seq: seq, id: ev.ID, at: ev.At.UnixMicro(), actor: ev.Actor, typ: ev.Type,
+	r := eventRow{seq: st.seq + 1, id: ev.ID, at: ev.At.UnixMicro(), actor: ev.Actor, typ: ev.Type,
 		personID: ev.PersonID, caseID: ev.CaseID, partner: partner, from: string(ev.From), to: string(ev.To), cat: string(cat)}
 	if len(ev.Data) > 0 {
-		var err error
 		if r.sealed, err = s.vault.Seal(ev.Data, "event"); err != nil {
 			return err
 		}
 	}
-	r.hash = s.vault.Chain(prev, r.canonical())
-	if _, err := tx.ExecContext(ctx, `INSERT INTO events (seq, id, at, actor, type, person_id, case_id, partner, from_stage, to_stage, category, sealed, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-		r.seq, r.id, r.at, r.actor, r.typ, nullID(r.personID), nullID(r.caseID), r.partner, r.from, r.to, r.cat, r.sealed, r.hash); err != nil {
+	r.hash = s.vault.Chain(st.prev, r.canonical())
+	if _, err := st.insert.ExecContext(ctx, r.seq, r.id, r.at, r.actor, r.typ, nullID(r.personID), nullID(r.caseID), r.partner, r.from, r.to, r.cat, r.sealed, r.hash); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE chain SET hash = $1 WHERE id = 1`, s.headMAC(seq, r.hash)); err != nil {
-		return err
-	}
-	ev.Seq, ev.Hash = seq, r.hash
+	st.seq, st.prev = r.seq, r.hash
+	ev.Seq, ev.Hash = r.seq, r.hash
 	return nil
 }
 

@@ -209,7 +209,6 @@ var importSQL = map[string]string{
 	"newReg":       `INSERT INTO registrations (source, source_id, person_id, version, digest, imported) VALUES ($1, $2, $3, 1, $4, $5) RETURNING id`,
 	"newVersion":   `INSERT INTO registration_versions (registration_id, version, sealed, imported) VALUES ($1, $2, $3, $4)`,
 	"bumpReg":      `UPDATE registrations SET version = $1, digest = $2, imported = $3 WHERE id = $4`,
-	"blind":        `INSERT INTO blind (kind, hash, person_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
 	"unblind":      `DELETE FROM blind WHERE person_id = $1`,
 	"updPerson":    `UPDATE persons SET category = $1, flags = $2, sealed = $3, updated = $4 WHERE id = $5`,
 	"personCase":   `SELECT case_id, partner FROM persons WHERE id = $1`,
@@ -326,13 +325,37 @@ func (im *importer) writePerson(personID int64, p *sealedPerson, cat muster.Cate
 	return im.blind(personID, p)
 }
 
+// blind writes a person's blind indexes in one multi-row statement,
+// prepared once per row count.
 func (im *importer) blind(personID int64, p *sealedPerson) error {
-	for _, k := range blindKeys(p) {
-		if err := im.exec("blind", k[0], im.s.vault.Blind(k[0], k[1]), personID); err != nil {
+	keys := blindKeys(p)
+	if len(keys) == 0 {
+		return nil
+	}
+	name := fmt.Sprintf("blind%d", len(keys))
+	st := im.stmts[name]
+	if st == nil {
+		var q strings.Builder
+		q.WriteString(`INSERT INTO blind (kind, hash, person_id) VALUES `)
+		for i := range keys {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			fmt.Fprintf(&q, "($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3)
+		}
+		q.WriteString(` ON CONFLICT DO NOTHING`)
+		var err error
+		if st, err = im.tx.PrepareContext(im.ctx, q.String()); err != nil {
 			return err
 		}
+		im.stmts[name] = st
 	}
-	return nil
+	args := make([]any, 0, 3*len(keys))
+	for _, k := range keys {
+		args = append(args, k[0], im.s.vault.Blind(k[0], k[1]), personID)
+	}
+	_, err := st.ExecContext(im.ctx, args...)
+	return err
 }
 
 func isPrincipal(rel string) bool {

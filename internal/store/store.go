@@ -19,6 +19,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers driver "pgx"
@@ -58,6 +59,7 @@ type Store struct {
 	vault   *vault.Vault
 	now     func() time.Time
 	dsn     string
+	chains  sync.Map // *sql.Tx -> *chainState
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -88,8 +90,8 @@ func Open(ctx context.Context, dsn string, opt Options) (_ *Store, err error) {
 		// timeout instead of failing on upgrade; synchronous=FULL so that an
 		// acknowledged commit survives a power cut too; secure_delete so that
 		// purged key material is overwritten in the file.
-		q := "?_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-			"&_pragma=synchronous(FULL)&_pragma=secure_delete(1)&_txlock=immediate"
+		q := "?_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)" +
+			"&_pragma=synchronous(FULL)&_pragma=secure_delete(1)&_pragma=temp_store(2)&_pragma=cache_size(-65536)&_txlock=immediate"
 		s.db, err = sql.Open("sqlite", "file:"+dsn+q)
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", dsn, err)
@@ -260,7 +262,11 @@ func (s *Store) unlock(ctx context.Context, opt Options) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO chain (id, seq, hash) VALUES (1, 0, $1)`, s.headMAC(0, nil)); err != nil {
 			return err
 		}
+		defer s.dropChain(tx)
 		if err := s.appendEvent(ctx, tx, &muster.Event{Actor: "system", Type: muster.EventKeyCreated}); err != nil {
+			return err
+		}
+		if err := s.flushChain(ctx, tx); err != nil {
 			return err
 		}
 		return tx.Commit()
@@ -338,7 +344,11 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx, now time.Time) er
 		return mapErr(err)
 	}
 	defer tx.Rollback()
+	defer s.dropChain(tx)
 	if err := fn(tx, s.now().UTC()); err != nil {
+		return mapErr(err)
+	}
+	if err := s.flushChain(ctx, tx); err != nil {
 		return mapErr(err)
 	}
 	return mapErr(tx.Commit())

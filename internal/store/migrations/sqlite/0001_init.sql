@@ -29,7 +29,7 @@ CREATE TABLE case_sources (
 	source   TEXT NOT NULL,
 	case_ref TEXT NOT NULL,
 	PRIMARY KEY (source, case_ref)
-);
+) WITHOUT ROWID;
 CREATE INDEX case_sources_case ON case_sources(case_id);
 
 CREATE TABLE persons (
@@ -65,14 +65,14 @@ CREATE TABLE registration_versions (
 	sealed          BLOB NOT NULL,
 	imported        INTEGER NOT NULL,
 	PRIMARY KEY (registration_id, version)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE blind (
 	kind      TEXT NOT NULL,
 	hash      BLOB NOT NULL,
 	person_id INTEGER NOT NULL REFERENCES persons(id),
 	PRIMARY KEY (kind, hash, person_id)
-);
+) WITHOUT ROWID;
 CREATE INDEX blind_person ON blind(person_id);
 
 CREATE TABLE chain (
