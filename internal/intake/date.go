@@ -3,6 +3,7 @@ package intake
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -85,6 +86,7 @@ const (
 	FlagDateFuture      = "date_future"
 	FlagDateOld         = "date_old" // more than 120 years ago
 	FlagCalendar        = "calendar_mismatch"
+	FlagDateApproximate = "date_approximate" // "ca. 1980", "~1980"
 )
 
 // ParseDate parses a date of birth as partners write it: ISO 1986-08-03,
@@ -119,6 +121,7 @@ func parseDate(s string, cal Calendar, order DateOrder, now time.Time) (muster.D
 	}
 	var nums []dateToken
 	month, monthCal := 0, Auto
+	approx := strings.HasPrefix(written, "~")
 	for _, t := range toks {
 		if t.digits > 0 {
 			nums = append(nums, t)
@@ -126,6 +129,9 @@ func parseDate(s string, cal Calendar, order DateOrder, now time.Time) (muster.D
 		}
 		switch t.word {
 		case "st", "nd", "rd", "th", "of", "the":
+			continue
+		case "ca", "c", "circa", "approx", "approximately", "about", "around", "est", "estimated", "حدود", "تقریبا", "تقريبا":
+			approx = true
 			continue
 		case "ه", "h":
 			// "هـ ش", "1365 H.S.": the ش (shamsi) decides; a lunar ق is refused below.
@@ -190,6 +196,20 @@ func parseDate(s string, cal Calendar, order DateOrder, now time.Time) (muster.D
 		a, b := nums[0].num, nums[1].num
 		y, prec = nums[2].num, muster.PrecisionDay
 		cal = yearCalendar(y, cal)
+		if a == 0 || b == 0 {
+			// 00/00/1980, 00/05/1980: the zero is the unknown day.
+			switch {
+			case a == 0 && b == 0:
+				prec = muster.PrecisionYear
+			case a == 0 && b <= 12:
+				m, prec = b, muster.PrecisionMonth
+			case b == 0 && a <= 12:
+				m, prec = a, muster.PrecisionMonth
+			default:
+				return bad, nil, fmt.Errorf("no month %d", max(a, b))
+			}
+			break
+		}
 		dmyOK := validYMD(y, b, a, cal)
 		mdyOK := validYMD(y, a, b, cal)
 		switch {
@@ -212,6 +232,17 @@ func parseDate(s string, cal Calendar, order DateOrder, now time.Time) (muster.D
 		return bad, nil, errNotDate
 	}
 
+	// 00/00/1980 and 1980-05-00 say outright that the day (and month)
+	// are unknown.
+	if prec == muster.PrecisionDay && d == 0 {
+		prec = muster.PrecisionMonth
+		if m == 0 {
+			prec = muster.PrecisionYear
+		}
+	}
+	if prec == muster.PrecisionMonth && m == 0 {
+		prec = muster.PrecisionYear
+	}
 	cal = yearCalendar(y, cal)
 	if cal == SolarHijri && y >= 1800 {
 		// A Gregorian date in a Solar Hijri column: 1800 SH is 2421 CE.
@@ -269,6 +300,9 @@ func parseDate(s string, cal Calendar, order DateOrder, now time.Time) (muster.D
 		}
 		flags = append(flags, muster.Flag{Field: FieldDOB, Code: FlagDatePlaceholder, Detail: detail})
 	}
+	if approx {
+		flags = append(flags, muster.Flag{Field: FieldDOB, Code: FlagDateApproximate})
+	}
 	flags = append(flags, ageFlags(out, now)...)
 	return out, flags, nil
 }
@@ -318,10 +352,7 @@ func validYMD(y, m, d int, cal Calendar) bool {
 // spaces, / . - , and the Arabic comma; a time of day after the date (as
 // spreadsheets export "1986-08-03 00:00:00") is dropped.
 func tokenizeDate(s string) ([]dateToken, error) {
-	s = foldDigits(s)
-	if i := strings.IndexAny(s, "T "); i >= 8 && strings.Count(s[i:], ":") >= 1 && isISODate(s[:i]) {
-		s = s[:i]
-	}
+	s = stripTime(foldDigits(s))
 	var toks []dateToken
 	rs := []rune(s)
 	for i := 0; i < len(rs); {
@@ -346,7 +377,7 @@ func tokenizeDate(s string) ([]dateToken, error) {
 			w := strings.ToLower(strings.ReplaceAll(strings.ReplaceAll(string(rs[i:j]), "\u0640", ""), "\u200c", ""))
 			toks = append(toks, dateToken{word: w})
 			i = j
-		case r == ' ' || r == '/' || r == '.' || r == '-' || r == ',' || r == '،' || r == '\t' || r == '\u00a0' || r == '\\':
+		case r == ' ' || r == '/' || r == '.' || r == '-' || r == ',' || r == '،' || r == '\t' || r == '\u00a0' || r == '\\' || r == '~' && i == 0:
 			i++
 		default:
 			return nil, fmt.Errorf("unexpected character %q", r)
@@ -358,8 +389,19 @@ func tokenizeDate(s string) ([]dateToken, error) {
 	return toks, nil
 }
 
-func isISODate(s string) bool {
-	return len(s) == 10 && s[4] == '-' && s[7] == '-'
+// timeRE matches a time of day after a date, as spreadsheets export
+// them: "1986-08-03T00:00:00Z", "8/3/1986 12:00:00 AM", "03.08.1986 00:00".
+var timeRE = regexp.MustCompile(`(?i)(?:T|\s+)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:am|pm|z|[+-]\d{2}:?\d{2})?$`)
+
+// stripTime drops a time of day after a date.
+func stripTime(s string) string {
+	if strings.IndexByte(s, ':') < 0 {
+		return s
+	}
+	if loc := timeRE.FindStringIndex(s); loc != nil && loc[0] >= 4 {
+		return s[:loc[0]]
+	}
+	return s
 }
 
 // foldDigits turns Persian (U+06F0-06F9) and Arabic-Indic (U+0660-0669)

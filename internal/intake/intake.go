@@ -232,10 +232,8 @@ func sniff(head []byte) Format {
 	if bytes.HasPrefix(head, []byte("PK\x03\x04")) {
 		return FormatXLSX
 	}
-	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) {
-		// Excel's "Unicode text" export is UTF-16 and tab-separated.
-		return FormatTSV
-	}
+	// UTF-16 (Excel's "Unicode text") keeps tabs and commas as single
+	// bytes next to a zero, so counting them works in either encoding.
 	line := head
 	if i := bytes.IndexByte(line, '\n'); i >= 0 {
 		line = line[:i]

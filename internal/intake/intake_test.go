@@ -261,3 +261,13 @@ func FuzzReadCSV(f *testing.F) {
 		checkResult(t, res)
 	})
 }
+
+func TestUTF16CSV(t *testing.T) {
+	res, err := Read(bytes.NewReader(utf16le("source,source_id,given_name\nngo,1,زهرا\n")), "f", FormatAuto, Options{Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Format != FormatCSV || len(res.Records) != 1 || res.Records[0].Given != "زهرا" {
+		t.Errorf("format %v records %+v", res.Format, res.Records)
+	}
+}

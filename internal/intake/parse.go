@@ -321,7 +321,7 @@ func (p *parser) row(r row) {
 		return
 	}
 
-	rec := muster.Record{Line: r.line, Raw: r.fields, Header: p.header}
+	rec := muster.Record{Line: r.line, Raw: fields, Header: p.header}
 	var flags []muster.Flag
 	flag := func(field, code, detail string) {
 		flags = append(flags, muster.Flag{Field: field, Code: code, Detail: detail})
