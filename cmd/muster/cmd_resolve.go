@@ -108,7 +108,7 @@ func runResolve(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	read := time.Since(start)
-	opt.KeepCandidates = *truth
+	opt.KeepCandidates = *truth || *explain > 0
 	if isTerminal(env.Stderr) {
 		last := time.Time{}
 		opt.Progress = func(phase string, done, total int64) {

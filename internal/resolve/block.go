@@ -12,9 +12,10 @@ import (
 type Rule struct {
 	Name string
 	Keys func(d *Data, i int, dst []string) []string
-	// Fields lists the fields the rule's pairs agree on exactly by
-	// construction: they teach nothing about the pairs the rule found, so
-	// training and the rule's prior leave them out.
+	// Fields lists the fields the keys derive from. The rule's pairs agree
+	// on them (exactly, or nearly for soundex keys) by construction, which
+	// says nothing of whether the pairs match, so training on the rule's
+	// pairs leaves them out.
 	Fields []int
 }
 
@@ -24,9 +25,7 @@ type Rule struct {
 func On(name string, parts ...Part) Rule {
 	var fields []int
 	for _, p := range parts {
-		if p.Fn == nil { // a transformed key (soundex, year) does not fix the level
-			fields = append(fields, p.Field)
-		}
+		fields = append(fields, p.Field)
 	}
 	return Rule{Name: name, Fields: fields, Keys: func(d *Data, i int, dst []string) []string {
 		keys := []string{""}

@@ -287,7 +287,9 @@ func emLambda(pats []pattern, m, u [][]float64, maxIter int) float64 {
 			s += post * p.n
 			n += p.n
 		}
-		nl := min(max(s/n, 1e-9), 1-1e-9)
+		// Laplace's rule keeps a cell of all-agreeing pairs from claiming
+		// certainty that would override any evidence against a pair.
+		nl := (s + 1) / (n + 2)
 		if math.Abs(nl-lam) < 1e-7 {
 			return nl
 		}

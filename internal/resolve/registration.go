@@ -51,6 +51,7 @@ func AddRecord(d *Data, r *muster.Record) error {
 		if full == "" {
 			full = nameKey(r.NativeName)
 		}
+		full = names.ToLatin(full)
 		if w := strings.Fields(full); len(w) > 1 {
 			given, family = strings.Join(w[:len(w)-1], " "), w[len(w)-1]
 		} else {
@@ -73,7 +74,9 @@ func AddRecord(d *Data, r *muster.Record) error {
 	return d.Add(r.Key(), group, v)
 }
 
-func nameKey(s string) string { return names.ToLatin(s) }
+// nameKey is the name as the name engine will read it: normalised, still
+// in its own script (the engine transliterates as it compares).
+func nameKey(s string) string { return names.Normalize(s) }
 
 // docKey keeps letters and digits only, upper-cased: "P 123-456" is P123456.
 func docKey(s string) string {
@@ -105,27 +108,13 @@ func dateKey(t muster.Date) string {
 // RegistrationOptions returns the blocking rules and family guard for
 // registrations.
 func RegistrationOptions(d *Data) Options {
-	first := func(s string) []string {
-		w := strings.Fields(s)
-		if len(w) == 0 {
-			return nil
-		}
-		return []string{Soundex(w[0])}
-	}
-	last := func(s string) []string {
-		w := strings.Fields(s)
-		if len(w) == 0 {
-			return nil
-		}
-		return []string{Soundex(w[len(w)-1])}
-	}
 	return Options{
 		Rules: []Rule{
-			On("given+family", Part{regGiven, first}, Part{regFamily, last}),
-			On("given+birth-year", Part{regGiven, first}, Part{regDOB, YearKey}),
-			On("given+father", Part{regGiven, first}, Part{regFather, first}),
-			On("father+family", Part{regFather, first}, Part{regFamily, last}),
-			On("family+birth-year", Part{regFamily, last}, Part{regDOB, YearKey}),
+			On("name+birth-year", Part{regGiven, nameKeys}, Part{regDOB, YearKey}),
+			On("name+family", Part{regGiven, nameKeys}, Part{regFamily, nameKeys}),
+			On("name+father", Part{regGiven, nameKeys}, Part{regFather, nameKeys}),
+			On("father+family", Part{regFather, nameKeys}, Part{regFamily, nameKeys}),
+			On("family+birth-year", Part{regFamily, nameKeys}, Part{regDOB, YearKey}),
 			On("passport", Part{regPassport, nil}),
 			On("national_id", Part{regNationalID, nil}),
 			On("phone", Part{regPhone, SplitKey}),
@@ -145,30 +134,33 @@ func familyVeto(d *Data, i, j int32, g uint64) bool {
 	return fa <= 2 && gi == len(d.Fields[regGiven].Cmp.Levels())-1
 }
 
-// NameCmp grades names in muster's Latin key space word by word, so word
-// order, a dropped middle name and transliteration variants (Mohammad,
-// Muhammad, محمد) cost little: exact, close (>= 0.92), near (>= 0.85),
-// partial (>= 0.7), else.
+// nameKeys are the name engine's retrieval keys: two spellings of a name,
+// in either script, share one with high probability.
+func nameKeys(s string) []string { return names.Keys(names.Prepare(s)) }
+
+// NameCmp grades names with the name engine, which transliterates Arabic
+// script and aligns words, so word order, a dropped middle name and
+// spelling variants (Mohammad, Muhammad, محمد) cost little: exact, close
+// (>= 0.92), near (>= 0.85), partial (>= 0.75), else.
 type NameCmp struct {
-	Sim  func(a, b string) float64
-	toks [][]string
+	prep []*names.Prepared
+	m    names.Matcher
 }
 
-// NewNameCmp compares words with the name engine's transliteration-aware
-// similarity.
-func NewNameCmp() *NameCmp { return &NameCmp{Sim: names.TokenSim} }
+// NewNameCmp returns a comparator over the name engine.
+func NewNameCmp() *NameCmp { return &NameCmp{} }
 
 func (c *NameCmp) Levels() []string {
 	return []string{"exact", "close", "near", "partial", "else"}
 }
 func (c *NameCmp) Prepare(v []string) {
-	c.toks = make([][]string, len(v))
+	c.prep = make([]*names.Prepared, len(v))
 	for i, s := range v {
-		c.toks[i] = strings.Fields(s)
+		c.prep[i] = names.Prepare(s)
 	}
 }
 func (c *NameCmp) Level(a, b int32) int {
-	s := c.similarity(c.toks[a], c.toks[b])
+	s := c.m.Score(c.prep[a], c.prep[b])
 	switch {
 	case s >= 0.999:
 		return 0
@@ -176,29 +168,8 @@ func (c *NameCmp) Level(a, b int32) int {
 		return 1
 	case s >= 0.85:
 		return 2
-	case s >= 0.7:
+	case s >= 0.75:
 		return 3
 	}
 	return 4
-}
-
-// similarity aligns each word of the shorter name with its best match in
-// the longer one; words left over cost a little each.
-func (c *NameCmp) similarity(x, y []string) float64 {
-	if len(x) == 0 || len(y) == 0 {
-		return 0
-	}
-	if len(x) > len(y) {
-		x, y = y, x
-	}
-	total := 0.0
-	for _, a := range x {
-		best := 0.0
-		for _, b := range y {
-			best = max(best, c.Sim(a, b))
-		}
-		total += best
-	}
-	s := total / float64(len(x))
-	return s * (1 - 0.05*float64(len(y)-len(x)))
 }

@@ -102,17 +102,10 @@ type Result struct {
 	Stats      Stats
 	Candidates []uint64 // i<<32|j, when Options.KeepCandidates
 
-	d     *Data
-	opt   Options
-	pairs []uint64
-	masks []uint32
-	// cellPrior is the log2 prior odds that a pair first found by rule r
-	// matches, estimated by EM over those pairs; cellMask nulls the fields
-	// that rule's pairs agree on by construction. prior is the log2 prior
-	// odds of two random records matching, for pairs blocking did not find.
-	cellPrior []float64
-	cellMask  []uint64
-	prior     float64
+	d   *Data
+	opt Options
+	// prior is the log2 prior odds of two random records matching.
+	prior float64
 }
 
 // Resolve links the records of d: it blocks, estimates the model from d
@@ -154,7 +147,6 @@ func Resolve(ctx context.Context, d *Data, opt Options) (*Result, error) {
 	r.Stats.Comparisons += int64(us)
 	phase("estimate-u")
 
-	r.pairs, r.masks = pairs, masks
 	gammas, vetoes, pats, perRule, perCell := r.compareAll(ctx, pairs, masks)
 	r.Stats.Patterns = len(pats)
 	r.Stats.Comparisons += int64(len(pairs))
@@ -225,6 +217,11 @@ func (r *Result) compareAll(ctx context.Context, pairs []uint64, masks []uint32)
 						veto = r.veto(i, j, g)
 					}
 					gammas[k], vetoes[k] = g, veto
+					if veto {
+						// A pair a rule forbids is known to be two people;
+						// it would teach EM that siblings look like matches.
+						continue
+					}
 					c[g]++
 					for m := masks[k]; m != 0; m &= m - 1 {
 						rc[bits.TrailingZeros32(m)][g]++
@@ -259,20 +256,19 @@ func (r *Result) compareAll(ctx context.Context, pairs []uint64, masks []uint32)
 	return gammas, vetoes, all, perRule, perCell
 }
 
-// priors estimates, for the pairs each rule found first, the share that
-// match (EM with m and u fixed, leaving out the fields the rule fixed), and
-// from their sum the chance that two random records match.
+// priors estimates how many candidate pairs match and from that the chance
+// that two random records match. EM over all candidates at once would
+// count blocked non-matches as matches (they agree on the blocking fields
+// far more than u says); so each rule's first-found pairs are estimated
+// separately, leaving out the fields that rule made agree, and summed.
 func (r *Result) priors(perCell [][]pattern) {
 	m, u := r.Model.M, r.Model.U
-	r.cellPrior = make([]float64, len(perCell))
-	r.cellMask = make([]uint64, len(perCell))
 	matches := 0.0
 	for k, pats := range perCell {
 		var mask uint64
 		for _, f := range r.opt.Rules[k].Fields {
 			mask |= nullLevel << (4 * f)
 		}
-		r.cellMask[k] = mask
 		masked := map[uint64]float64{}
 		total := 0.0
 		for _, p := range pats {
@@ -282,9 +278,7 @@ func (r *Result) priors(perCell [][]pattern) {
 		if total == 0 {
 			continue
 		}
-		lam := emLambda(patterns(masked), m, u, r.opt.EMIterations)
-		r.cellPrior[k] = math.Log2(lam / (1 - lam))
-		matches += lam * total
+		matches += emLambda(patterns(masked), m, u, r.opt.EMIterations) * total
 	}
 	n := float64(r.d.Len())
 	all := max(n*(n-1)/2, 1)
@@ -292,15 +286,6 @@ func (r *Result) priors(perCell [][]pattern) {
 	r.prior = math.Log2(lam / (1 - lam))
 	r.Model.Lambda = lam
 	r.Model.Matches = matches
-}
-
-func patterns(agg map[uint64]float64) []pattern {
-	pats := make([]pattern, 0, len(agg))
-	for g, n := range agg {
-		pats = append(pats, pattern{g, n})
-	}
-	slices.SortFunc(pats, func(a, b pattern) int { return cmp.Compare(a.g, b.g) })
-	return pats
 }
 
 // veto applies the cannot-link rules other than field vetoes.
@@ -332,35 +317,11 @@ func (r *Result) weight(i int32, g uint64) float64 {
 	return w
 }
 
-// logit is the log2 posterior odds that records i and j (comparison
-// vector g) match. A pair blocking found starts from the prior of the rule
-// that found it, without the fields that rule made agree (their agreement
-// is in the prior) except for how rare the shared value is; any other pair
-// starts from the prior of two random records.
-func (r *Result) logit(i int32, g uint64, cell int) float64 {
-	if cell < 0 {
-		return r.weight(i, g) + r.prior
-	}
-	w := r.weight(i, g|r.cellMask[cell]) + r.cellPrior[cell]
-	d := r.d
-	for _, f := range r.opt.Rules[cell].Fields {
-		if level(g, f) == 0 && d.Fields[f].TF {
-			tf := float64(d.count[f][d.vals[f][i]]) / float64(d.nonNull[f])
-			w += math.Log2(r.Model.U[f][0] / tf)
-		}
-	}
-	return w
-}
-
-// cellOf returns the rule that first found pair i, j, or -1.
-func (r *Result) cellOf(i, j int32) int {
-	p := pairOf(i, j)
-	k, ok := slices.BinarySearch(r.pairs, p)
-	if !ok {
-		return -1
-	}
-	return bits.TrailingZeros32(r.masks[k])
-}
+// logit is the log2 posterior odds that a pair with comparison vector g
+// (i its first record, for term frequencies) matches. Every pair starts
+// from the same prior, the chance that two random records match; a prior
+// per blocking rule was tried and scored worse on historical_50k.
+func (r *Result) logit(i int32, g uint64) float64 { return r.weight(i, g) + r.prior }
 
 // Score compares records i and j afresh: the match weight (log2 Bayes
 // factor over all fields), the match probability and whether a cannot-link
@@ -370,7 +331,7 @@ func (r *Result) Score(i, j int) (weight, p float64, veto bool) {
 	if !v {
 		v = r.veto(int32(i), int32(j), g)
 	}
-	return r.weight(int32(i), g), prob(r.logit(int32(i), g, r.cellOf(int32(i), int32(j)))), v
+	return r.weight(int32(i), g), prob(r.logit(int32(i), g)), v
 }
 
 func prob(logit float64) float64 { return 1 / (1 + math.Exp2(-logit)) }
@@ -428,7 +389,7 @@ func (r *Result) cluster(pairs []uint64, gammas []uint64, vetoes []bool) {
 			continue
 		}
 		i, _ := unpair(p)
-		if w := r.logit(i, gammas[k], bits.TrailingZeros32(r.masks[k])); w >= minW {
+		if w := r.logit(i, gammas[k]); w >= minW {
 			edges = append(edges, edge{p, w})
 		}
 	}
@@ -463,7 +424,7 @@ func (r *Result) cluster(pairs []uint64, gammas []uint64, vetoes []bool) {
 				veto = true
 				return
 			}
-			sum += prob(r.logit(x, g, r.cellOf(x, y)))
+			sum += prob(r.logit(x, g))
 			cnt++
 		}
 		if cross <= maxCross {
@@ -536,4 +497,13 @@ func BlockingRecall(truth []string, candidates []uint64) (found, total int64) {
 		}
 	}
 	return found, total
+}
+
+func patterns(agg map[uint64]float64) []pattern {
+	pats := make([]pattern, 0, len(agg))
+	for g, n := range agg {
+		pats = append(pats, pattern{g, n})
+	}
+	slices.SortFunc(pats, func(a, b pattern) int { return cmp.Compare(a.g, b.g) })
+	return pats
 }
