@@ -224,7 +224,7 @@ func parseDate(s string, cal Calendar, order DateOrder, now time.Time) (muster.D
 			ambiguous = true
 			flags = append(flags, muster.Flag{Field: FieldDOB, Code: FlagDateAmbiguous, Detail: "valid only with day and month the other way round from the declared " + order.String() + " order; only the year is kept"})
 		default:
-			return bad, nil, fmt.Errorf("no day %d or %d in month %d or %d", a, b, b, a)
+			return bad, nil, fmt.Errorf("no such date, whichever of %d and %d is the day", a, b)
 		}
 	case len(nums) == 3 && (nums[2].digits == 2 || nums[0].digits == 2 && nums[1].digits == 2):
 		return bad, nil, errors.New("two-digit year: the century is unknown")

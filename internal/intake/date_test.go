@@ -163,7 +163,7 @@ func TestParseDate(t *testing.T) {
 		{in: "03/04/1990", order: OrderMDY, want: day(1990, 3, 4, g, "03/04/1990")},
 		{in: "12/25/1990", order: OrderDMY, want: muster.Date{Year: 1990, Precision: muster.PrecisionYear, Calendar: g, Written: "12/25/1990"},
 			flags: []muster.Flag{{Field: FieldDOB, Code: FlagDateAmbiguous, Detail: "valid only with day and month the other way round from the declared dmy order; only the year is kept"}}},
-		{in: "31/02/1990", err: "no day 31 or 2"},
+		{in: "31/02/1990", err: "no such date, whichever of 31 and 2 is the day"},
 		{in: "1990-02-30", err: "no day 30 in month 2"},
 		{in: "1990-13", err: "no month 13"},
 		{in: "5 Feb 1970", want: day(1970, 2, 5, g, "5 Feb 1970")},

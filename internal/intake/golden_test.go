@@ -19,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden (and the XLSX
 // with its parsed fields and flags, and the error report.
 func renderResult(res *Result) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "rows %d, records %d, rejected rows %d, flagged %d\n", res.Rows, len(res.Records), res.RejectedRows(), res.Flagged)
+	fmt.Fprintf(&b, "header on line %d; rows %d, records %d, rejected rows %d, flagged %d\n", res.HeaderLine, res.Rows, len(res.Records), res.RejectedRows(), res.Flagged)
 	if len(res.Unmapped) > 0 {
 		fmt.Fprintf(&b, "unmapped columns: %q\n", res.Unmapped)
 	}

@@ -162,6 +162,9 @@ type Result struct {
 	Unmapped []string
 	// Format is the format that was read.
 	Format Format
+	// HeaderLine is the line (XLSX: row) of the header; rows above it
+	// (titles, notes) are not read.
+	HeaderLine int
 }
 
 // RejectedRows is the number of distinct rows with at least one error.

@@ -169,6 +169,7 @@ func (p *parser) setHeader(r row) error {
 	}
 	p.header = r.fields
 	p.hdrLine = r.line
+	p.res.HeaderLine = r.line
 	return nil
 }
 
