@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
+	"muster/internal/store"
+	"muster/internal/vault"
 	"muster/internal/web"
 )
 
@@ -25,10 +29,22 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	dsn := dsnOf(env, *db)
+	keyFile := keyFileOf(env, dsn, *key)
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	// JSON logs on stderr carry ids only; internal/web never logs a name,
 	// document, phone or search query.
 	logger := slog.New(slog.NewJSONHandler(env.Stderr, nil))
-	srv := web.New(web.Config{Store: s, Logger: logger, Secure: *secure})
+	srv := web.New(web.Config{Store: s, Logger: logger, Secure: *secure,
+		// The admin's purge button does what `muster purge` does, then
+		// stops the server, whose memory still holds the data key.
+		Purge: func(ctx context.Context) error {
+			kerr := vault.DestroyKeyFile(keyFile)
+			derr := store.Purge(ctx, dsn)
+			time.AfterFunc(2*time.Second, stop) // let the confirmation page go out
+			return errors.Join(kerr, derr)
+		}})
 	return srv.ListenAndServe(ctx, *addr, func(url string) {
 		fmt.Fprintf(env.Stdout, "muster is serving at %s (stop with Ctrl-C)\n", url)
 	})

@@ -40,6 +40,7 @@ var navAll = []struct {
 	{"/dashboard", "Dashboard", auth.ViewDashboard},
 	{"/search", "Search", auth.Search},
 	{"/import", "Import", auth.Import},
+	{"/admin/purge", "Purge", auth.Purge},
 }
 
 var funcs = template.FuncMap{

@@ -23,5 +23,7 @@ func (s *Server) routeTable() []route {
 		{"POST /case/{id}/stage", auth.SetStage, s.caseStage},
 		{"GET /import", auth.Import, s.importForm},
 		{"POST /import", auth.Import, s.importUpload},
+		{"GET /admin/purge", auth.Purge, s.purgeForm},
+		{"POST /admin/purge", auth.Purge, s.purge},
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"muster"
@@ -49,6 +50,10 @@ type Config struct {
 	LockFor time.Duration
 	// MaxUpload is the largest accepted upload in bytes; 0 means 64 MiB.
 	MaxUpload int64
+	// Purge, when set, destroys the key file and the database's data key
+	// (cmd/muster wires it to what `muster purge` does). The admin's purge
+	// button calls it; without it the button explains how to purge.
+	Purge func(ctx context.Context) error
 }
 
 // Server serves the UI and the API. It implements http.Handler.
@@ -64,6 +69,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	lastStep map[int64]int64 // user id -> last TOTP step accepted, against replay
+	purged   atomic.Bool     // after a purge every request gets 410
 }
 
 // New returns a Server for cfg. It panics if the embedded templates do not
@@ -197,6 +203,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("http", "req", info.id, "method", r.Method, "route", info.pattern, "status", sw.status,
 			"user_id", info.userID, "ms", s.now().Sub(start).Milliseconds())
 	}()
+	if s.purged.Load() {
+		http.Error(sw, "this operation's data was purged", http.StatusGone)
+		return
+	}
 	r = r.WithContext(context.WithValue(r.Context(), reqInfoKey{}, info))
 	s.mux.ServeHTTP(sw, r)
 }

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"muster/internal/auth"
+	"muster/internal/store"
+	"muster/internal/vault"
+)
+
+func runUserCmd(t *testing.T, env map[string]string, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }}
+	code := run(context.Background(), e, args)
+	return code, out.String(), errb.String()
+}
+
+func TestUserAdd(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "muster.db")
+	env := map[string]string{"MUSTER_DB": db}
+	tests := []struct {
+		name  string
+		stdin string
+		args  []string
+		code  int
+		out   string
+	}{
+		{"coordinator", "a long password 1\n", []string{"user", "add", "alice", "--role", "coordinator"}, 0, "added alice (coordinator)"},
+		{"partner", "a long password 2\n", []string{"user", "add", "ngoa", "--role", "partner", "--partner", "ngo-a", "--totp"}, 0, "otpauth://totp/muster:ngoa?"},
+		{"gate", "a long password 3\n", []string{"user", "add", "north1", "--role", "gate", "--gate", "north"}, 0, "added north1 (gate, gate north)"},
+		{"duplicate", "a long password 1\n", []string{"user", "add", "alice", "--role", "admin"}, 1, ""},
+		{"partner without org", "a long password 4\n", []string{"user", "add", "bob", "--role", "partner"}, 1, ""},
+		{"unknown role", "a long password 4\n", []string{"user", "add", "bob", "--role", "root"}, 1, ""},
+		{"short password", "short\n", []string{"user", "add", "bob", "--role", "admin"}, 1, ""},
+		{"no password", "", []string{"user", "add", "bob", "--role", "admin"}, 1, ""},
+		{"no name", "a long password 4\n", []string{"user", "add", "--role", "admin"}, 2, ""},
+		{"unknown subcommand", "", []string{"user", "frobnicate"}, 2, ""},
+	}
+	for _, tt := range tests {
+		code, out, errs := runUserCmd(t, env, tt.stdin, tt.args...)
+		if code != tt.code || !strings.Contains(out, tt.out) {
+			t.Errorf("%s: exit %d, want %d; stdout %q; stderr %q", tt.name, code, tt.code, out, errs)
+		}
+	}
+	kek, _, err := vault.LoadOrCreateKEK(db + ".key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(context.Background(), db, store.Options{KEK: kek})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	u, err := s.UserByName(context.Background(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Role != auth.RoleCoordinator || auth.VerifyPassword("a long password 1", u.PassHash) != nil || u.TOTPSecret != "" {
+		t.Errorf("alice: %+v", u)
+	}
+	p, err := s.UserByName(context.Background(), "ngoa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Partner != "ngo-a" || p.TOTPSecret == "" {
+		t.Errorf("ngoa: partner %q, totp enrolled %v", p.Partner, p.TOTPSecret != "")
+	}
+	if _, err := s.UserByName(context.Background(), "bob"); err == nil {
+		t.Error("a refused account was created")
+	}
+}
+
+// lockedBuffer lets the test read what serve prints while it runs.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+func TestServe(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "muster.db")
+	env := map[string]string{"MUSTER_DB": db}
+	if code, _, errs := runUserCmd(t, env, "a long password 1\n", "user", "add", "alice", "--role", "admin"); code != 0 {
+		t.Fatalf("user add: %s", errs)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	out, errb := &lockedBuffer{}, &lockedBuffer{}
+	e := &Env{Stdin: strings.NewReader(""), Stdout: out, Stderr: errb, Getenv: func(k string) string { return env[k] }}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, e, []string{"serve", "--addr", "127.0.0.1:0"}) }()
+	var url string
+	for deadline := time.Now().Add(20 * time.Second); url == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		sc := bufio.NewScanner(strings.NewReader(out.String()))
+		for sc.Scan() {
+			if _, rest, ok := strings.Cut(sc.Text(), "serving at "); ok {
+				url, _, _ = strings.Cut(rest, " ")
+			}
+		}
+	}
+	if url == "" {
+		cancel()
+		t.Fatalf("serve printed no URL; stderr: %s", errb.String())
+	}
+	for path, want := range map[string]int{"/healthz": 200, "/login": 200, "/api/status": 401} {
+		r, err := http.Get(url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+		if r.StatusCode != want {
+			t.Errorf("GET %s: %d, want %d", path, r.StatusCode, want)
+		}
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exited %d: %s", code, errb.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop on cancel")
+	}
+	// The access log is JSON with route patterns, not paths with queries.
+	if !strings.Contains(errb.String(), `"route":"GET /healthz"`) {
+		t.Errorf("no access log line for /healthz in %q", errb.String())
+	}
+}
