@@ -8,11 +8,12 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"muster"
+	"muster/internal/intake"
 	"muster/internal/resolve"
 )
 
@@ -61,6 +62,7 @@ func runResolve(ctx context.Context, env *Env, args []string) error {
 		header  []string
 		row     func(i int) []string
 		truthOf []string
+		extra   func(next int) [][]string // rows not resolved
 	)
 	switch {
 	case len(febrl) > 0:
@@ -96,13 +98,60 @@ func runResolve(ctx context.Context, env *Env, args []string) error {
 			}
 		}
 	default:
-		var keys [][2]string
-		if err := readFile(*input, func(r io.Reader) (err error) { d, keys, err = readRegistrations(r); return err }); err != nil {
+		in, err := intake.ReadFile(*input, intake.Options{})
+		if err != nil {
 			return err
+		}
+		d = resolve.NewRegistrations()
+		type key struct {
+			line             int
+			source, sourceID string
+		}
+		var keys []key
+		for k := range in.Records {
+			r := &in.Records[k]
+			if err := resolve.AddRecord(d, r); err != nil {
+				return err
+			}
+			keys = append(keys, key{r.Line, r.Source, r.SourceID})
+		}
+		// A row intake rejected is still a row of the input: it gets a
+		// cluster of its own, so the output has one row per input row.
+		rejected := map[int]key{}
+		for _, e := range in.Rejected {
+			if _, ok := rejected[e.Line]; ok {
+				continue
+			}
+			kk := key{line: e.Line}
+			for i, h := range e.Header {
+				switch strings.ToLower(strings.TrimSpace(h)) {
+				case "source":
+					kk.source = e.Raw[i]
+				case "source_id":
+					kk.sourceID = e.Raw[i]
+				}
+			}
+			rejected[e.Line] = kk
+		}
+		if len(rejected) > 0 {
+			fmt.Fprintf(env.Stderr, "%d rows rejected by intake: each is its own cluster (see muster import for reasons)\n", len(rejected))
 		}
 		opt = resolve.RegistrationOptions(d)
 		header = []string{"source", "source_id", "cluster_id"}
-		row = func(i int) []string { return []string{keys[i][0], keys[i][1]} }
+		row = func(i int) []string { return []string{keys[i].source, keys[i].sourceID} }
+		extra = func(next int) [][]string {
+			var lines []int
+			for l := range rejected {
+				lines = append(lines, l)
+			}
+			slices.Sort(lines)
+			var out [][]string
+			for _, l := range lines {
+				out = append(out, []string{rejected[l].source, rejected[l].sourceID, strconv.Itoa(next)})
+				next++
+			}
+			return out
+		}
 		if *truth {
 			return fmt.Errorf("blocking recall: registrations carry no truth")
 		}
@@ -135,7 +184,12 @@ func runResolve(ctx context.Context, env *Env, args []string) error {
 	cw := csv.NewWriter(bw)
 	cw.Write(header)
 	for i := range d.Len() {
-		cw.Write(append(row(i), fmt.Sprint(res.Cluster[i]+1)))
+		cw.Write(append(row(i), strconv.Itoa(int(res.Cluster[i])+1)))
+	}
+	if extra != nil {
+		for _, r := range extra(res.Stats.Clusters + 1) {
+			cw.Write(r)
+		}
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
@@ -241,86 +295,4 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// readRegistrations reads the muster registration CSV into resolve's data.
-// It is a stopgap until internal/intake lands: it expects intake's canonical
-// output (ISO dates, E.164 phones) and does no cleaning of its own.
-func readRegistrations(r io.Reader) (*resolve.Data, [][2]string, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	head, err := cr.Read()
-	if err != nil {
-		return nil, nil, fmt.Errorf("header: %w", err)
-	}
-	col := map[string]int{}
-	for i, h := range head {
-		col[strings.ToLower(strings.TrimSpace(h))] = i
-	}
-	for _, need := range []string{"source", "source_id"} {
-		if _, ok := col[need]; !ok {
-			return nil, nil, fmt.Errorf("header: no %s column", need)
-		}
-	}
-	d := resolve.NewRegistrations()
-	var keys [][2]string
-	for line := 2; ; line++ {
-		row, err := cr.Read()
-		if err == io.EOF {
-			return d, keys, nil
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("line %d: %w", line, err)
-		}
-		get := func(name string) string {
-			if i, ok := col[name]; ok && i < len(row) {
-				return strings.TrimSpace(row[i])
-			}
-			return ""
-		}
-		rec := muster.Record{
-			Line: line, Source: get("source"), SourceID: get("source_id"), CaseRef: get("case_ref"),
-			Relationship: get("relationship"), Given: get("given_name"), Family: get("family_name"),
-			Father: get("father_name"), FullName: get("full_name"), NativeName: get("native_name"),
-			Sex: muster.Sex(strings.ToUpper(get("sex"))), PlaceOfBirth: get("place_of_birth"),
-			Passport: get("passport_no"), NationalID: get("national_id"),
-			Phones: splitList(get("phone")), Emails: splitList(get("email")),
-		}
-		rec.DOB = isoDate(get("date_of_birth"))
-		if err := resolve.AddRecord(d, &rec); err != nil {
-			return nil, nil, fmt.Errorf("line %d: %w", line, err)
-		}
-		keys = append(keys, [2]string{rec.Source, rec.SourceID})
-	}
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == '|' || r == ',' }) {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// isoDate reads YYYY, YYYY-MM or YYYY-MM-DD; anything else is unknown.
-func isoDate(s string) muster.Date {
-	var t muster.Date
-	parts := strings.Split(s, "-")
-	if s == "" || len(parts) > 3 {
-		return t
-	}
-	var n [3]int
-	for i, p := range parts {
-		v, err := strconv.Atoi(p)
-		if err != nil {
-			return muster.Date{}
-		}
-		n[i] = v
-	}
-	t.Year, t.Month, t.Day = n[0], n[1], n[2]
-	t.Precision = muster.Precision(len(parts))
-	t.Written = s
-	return t
 }
