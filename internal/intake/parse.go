@@ -606,8 +606,10 @@ func splitList(s string) []string {
 	})
 }
 
-// nationalitySep separates nationalities: ; , / & | + and the word "and".
-var nationalitySep = regexp.MustCompile(`(?i)\s*(?:[;,/&|+،]|\band\b)\s*|\s+و\s+`)
+// nationalitySep separates nationalities: ; , / & | + - and the word
+// "and" (و in Dari). Names holding one ("Guinea-Bissau", "Trinidad and
+// Tobago") are put back together by ParseNationalities.
+var nationalitySep = regexp.MustCompile(`(?i)\s*(?:[;,/&|+،-]|\band\b)\s*|\s+و\s+`)
 
 // ParseNationalities resolves a field that may hold several nationalities
 // ("Afghan; American", "AF/US", "Afghan and British") to distinct ISO

@@ -137,6 +137,9 @@ func TestParseNationalities(t *testing.T) {
 		{in: "Palestinian / stateless", want: []string{"PS"}, stateless: true},
 		{in: "n/a", want: nil},
 		{in: "افغان و امریکا", want: []string{"AF", "US"}},
+		{in: "Afghan-American", want: []string{"AF", "US"}},
+		{in: "Guinea-Bissau", want: []string{"GW"}},
+		{in: "Afghan; Guinea-Bissau; Timor-Leste", want: []string{"AF", "GW", "TL"}},
 	} {
 		codes, unknown, stateless := ParseNationalities(tc.in)
 		if !cmp.Equal(tc.want, codes) || unknown != tc.unknown || stateless != tc.stateless {
