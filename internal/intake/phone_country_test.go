@@ -57,13 +57,13 @@ func TestNormalizePhone(t *testing.T) {
 }
 
 func TestNormalizePhoneUnverified(t *testing.T) {
-	// +93 6x is not an Afghan range in use, but has the right length.
-	got, err := NormalizePhone("+93 699 123 456", "")
-	if !errors.Is(err, ErrPhoneUnverified) && err == nil {
-		t.Skipf("metadata treats %q as valid", got)
-	}
-	if errors.Is(err, ErrPhoneUnverified) && got != "+93699123456" {
-		t.Errorf("got %q with %v", got, err)
+	// Right length, but outside the ranges libphonenumber knows: kept, with
+	// ErrPhoneUnverified, so that the caller keeps and flags it.
+	for in, want := range map[string]string{"+93 800 123 456": "+93800123456", "0800 123 456": "+93800123456", "+1 202 000 0000": "+12020000000"} {
+		got, err := NormalizePhone(in, "")
+		if !errors.Is(err, ErrPhoneUnverified) || got != want {
+			t.Errorf("NormalizePhone(%q) = %q, %v; want %q, ErrPhoneUnverified", in, got, err, want)
+		}
 	}
 }
 
