@@ -35,17 +35,24 @@ import (
 //	sex: Male=M, Female=F, مرد=M, زن=F
 //	category: SIV=siv_applicant, Dual=dual_national
 //
-// Rules: one statement per line; '#' starts a comment when it is the first
-// character of the line or follows a space (so "Tazkira #" is a header).
+// Rules: one statement per line. '#' starts a comment at the start of a
+// line or when it stands alone between blanks (" # "), so "Tazkira #" and
+// "Reg #1" are headers; write "\#" for a literal '#' anywhere.
 // `FIELD = HEADER` reads field FIELD (a registration CSV column name) from
 // the column headed HEADER (matched ignoring case and repeated spaces);
-// `A + B` joins several columns; a trailing `[solar_hijri]`, `[gregorian]`
-// or `[auto]` gives the calendar of a date column. Fields the mapping does
-// not name are still read from a column with their registration CSV name,
-// if there is one. `FIELD: written=value, ...` maps values of a field before
-// they are parsed; keys match ignoring case. The directives are source,
+// `A + B` joins several columns (with "; " for phone, email and
+// nationalities, a space otherwise); a trailing `[solar_hijri]`,
+// `[gregorian]` or `[auto]` gives the calendar of the date_of_birth column.
+// Fields the mapping does not name are still read from a column with their
+// registration CSV name, if there is one; a mapped header missing from the
+// file is an error naming the mapping line. `FIELD: written=value, ...`
+// maps values of a field before they are parsed (several such lines add
+// up); keys match ignoring case, '-', '_' and repeated spaces, and neither
+// keys nor values may hold a comma. The directives are source (the source
+// name when the file has none; Options.Source wins over it),
 // source_column, sheet, header_row, phone_region, date_order and calendar
-// (the default calendar of date columns).
+// (the default calendar of date_of_birth). Every statement may appear once,
+// except the value lines.
 type Mapping struct {
 	Name      string // file name, for errors
 	Source    string
@@ -216,19 +223,23 @@ func ParseMapping(r io.Reader, name string) (*Mapping, error) {
 // "\#" is a literal '#' anywhere.
 func stripComment(line string) string {
 	var b strings.Builder
+	lead := true // only blanks so far
 	for i := 0; i < len(line); i++ {
 		c := line[i]
 		if c == '\\' && i+1 < len(line) && line[i+1] == '#' {
 			b.WriteByte('#')
+			lead = false
 			i++
 			continue
 		}
 		if c == '#' {
-			lead := strings.TrimSpace(b.String()) == ""
 			spaced := i > 0 && isBlank(line[i-1]) && i+1 < len(line) && isBlank(line[i+1])
 			if lead || spaced {
 				break
 			}
+		}
+		if !isBlank(c) {
+			lead = false
 		}
 		b.WriteByte(c)
 	}
