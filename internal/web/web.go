@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -70,6 +71,10 @@ type Server struct {
 	mu       sync.Mutex
 	lastStep map[int64]int64 // user id -> last TOTP step accepted, against replay
 	purged   atomic.Bool     // after a purge every request gets 410
+	// hashing bounds concurrent argon2id verifications: each takes 64 MiB,
+	// and 200 people signing in at the start of a shift must not take
+	// 12 GiB.
+	hashing chan struct{}
 }
 
 // New returns a Server for cfg. It panics if the embedded templates do not
@@ -94,7 +99,7 @@ func New(cfg Config) *Server {
 		cfg.MaxUpload = 64 << 20
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux(),
-		limiter: newLimiter(cfg.Now), lastStep: map[int64]int64{}}
+		limiter: newLimiter(cfg.Now), lastStep: map[int64]int64{}, hashing: make(chan struct{}, max(2, runtime.NumCPU()))}
 	var err error
 	if s.pages, err = parseTemplates(); err != nil {
 		panic(err)

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -13,6 +14,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -23,6 +25,7 @@ import (
 
 	"muster"
 	"muster/internal/auth"
+	"muster/internal/intake"
 	"muster/internal/store"
 	"muster/internal/store/storetest"
 )
@@ -753,6 +756,7 @@ func TestRoutePermissions(t *testing.T) {
 		"GET /{$}":                auth.SignedIn,
 		"GET /dashboard":          auth.ViewDashboard,
 		"GET /api/status":         auth.ViewDashboard,
+		"GET /api/whoami":         auth.SignedIn,
 		"GET /search":             auth.Search,
 		"GET /person/{id}":        auth.ViewPerson,
 		"POST /person/{id}/stage": auth.SetStage,
@@ -802,6 +806,132 @@ func TestPurge(t *testing.T) {
 		evs, _ := e.st.Events(context.Background(), store.EventFilter{Type: muster.EventPurge})
 		if len(evs) != 1 || evs[0].Actor != "user:admin" {
 			t.Errorf("purge events %+v", evs)
+		}
+	})
+}
+
+// postFiles posts a multipart form with several files: field -> {name, content}.
+func (c *client) postFiles(path string, fields map[string]string, files map[string][2]string) resp {
+	c.e.t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	for field, f := range files {
+		fw, _ := mw.CreateFormFile(field, f[0])
+		io.WriteString(fw, f[1])
+	}
+	mw.Close()
+	req, _ := http.NewRequest("POST", c.e.ts.URL+path, &b)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return c.do(req)
+}
+
+// TestImportWithMapping uploads partner files with other headers: an XLSX
+// with broken rows (the page lists the same line, column and reason as
+// intake reports to the CLI, and nothing is written) and a CSV that lands.
+func TestImportWithMapping(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		e := newEnv(t, dsn)
+		c := e.client().login("coord")
+		xlsx, err := os.ReadFile("testdata/messy.xlsx")
+		if err != nil {
+			t.Fatal(err)
+		}
+		mapping, err := os.ReadFile("testdata/messy.map")
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := e.status(store.Scope{}).Totals.Registered
+		r := c.postFiles("/import", map[string]string{"csrf": c.csrf}, map[string][2]string{
+			"file": {"messy.xlsx", string(xlsx)}, "mapping": {"messy.map", string(mapping)}})
+		if r.status != http.StatusUnprocessableEntity {
+			t.Fatalf("messy.xlsx: %d, want 422: %s", r.status, firstError(r.body))
+		}
+		m, err := intake.ParseMapping(bytes.NewReader(mapping), "messy.map")
+		if err != nil {
+			t.Fatal(err)
+		}
+		op, _ := e.st.Operation(context.Background())
+		want, err := intake.Read(bytes.NewReader(xlsx), "messy.xlsx", intake.FormatXLSX, intake.Options{Mapping: m, Categories: op.Categories, Now: e.clock.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want.Rejected) == 0 {
+			t.Fatal("fixture has no broken rows")
+		}
+		for _, re := range want.Rejected {
+			row := fmt.Sprintf("<tr><td>%d</td><td>%s</td><td>%s</td><td>%s</td></tr>", re.Line, template.HTMLEscapeString(re.Column),
+				template.HTMLEscapeString(re.Value), template.HTMLEscapeString(re.Reason))
+			if !strings.Contains(r.body, row) {
+				t.Errorf("page lacks the CLI's error %s", row)
+			}
+		}
+		if got := e.status(store.Scope{}).Totals.Registered; got != before {
+			t.Errorf("a refused upload wrote: %d people, want %d", got, before)
+		}
+
+		r = c.postFiles("/import", map[string]string{"csrf": c.csrf}, map[string][2]string{
+			"file":    {"ngo-y.csv", "Ref,Name of Applicant,Category\nY1,Ahmad Shah Popal,SIV\nY2,Bibi Gul,Refugee\n"},
+			"mapping": {"ngo-y.map", "source = ngo-y\nsource_id = Ref\nfull_name = Name of Applicant\ncategory = Category\ncategory: SIV=siv_applicant, Refugee=refugee_referral\n"}})
+		if r.status != 200 || !strings.Contains(r.body, "2 new people") {
+			t.Errorf("mapped CSV: %d %s", r.status, firstError(r.body))
+		}
+		if got := e.status(store.Scope{Partner: "ngo-y"}).Counts[muster.CategorySIVApplicant][muster.StageRegistered]; got != 1 {
+			t.Errorf("ngo-y SIV applicants registered: %d, want 1", got)
+		}
+	})
+}
+
+// TestDeviceToken checks bearer tokens: a gate account's token opens the
+// API (not pages), needs no CSRF token, and stops working when revoked; a
+// staff session token sent as a header opens nothing.
+func TestDeviceToken(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		e := newEnv(t, dsn)
+		ctx := context.Background()
+		gate, err := e.st.UserByName(ctx, "gate")
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin, _ := e.st.UserByName(ctx, "admin")
+		gateTok, adminTok := auth.Token(32), auth.Token(32)
+		for _, s := range []struct {
+			tok string
+			u   *store.User
+		}{{gateTok, gate}, {adminTok, admin}} {
+			if err := e.st.CreateSession(ctx, s.tok, store.Session{UserID: s.u.ID, CSRF: auth.Token(16), Expires: e.clock.Now().Add(72 * time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		get := func(path, tok string) resp {
+			req, _ := http.NewRequest("GET", e.ts.URL+path, nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			return e.client().do(req)
+		}
+		tests := []struct {
+			path, tok string
+			status    int
+			has       string
+		}{
+			{"/api/whoami", gateTok, 200, `"gate": "north"`},
+			{"/api/status", gateTok, 403, ""},  // gate officers see no counts
+			{"/dashboard", gateTok, 303, ""},   // pages need a browser session
+			{"/api/whoami", adminTok, 401, ""}, // staff tokens are not device tokens
+			{"/api/whoami", "x" + gateTok, 401, ""},
+		}
+		for _, tt := range tests {
+			r := get(tt.path, tt.tok)
+			if r.status != tt.status || !strings.Contains(r.body, tt.has) {
+				t.Errorf("GET %s: %d %q, want %d with %q", tt.path, r.status, r.body, tt.status, tt.has)
+			}
+		}
+		if err := e.st.RevokeUserSessions(ctx, gate.ID); err != nil {
+			t.Fatal(err)
+		}
+		if r := get("/api/whoami", gateTok); r.status != http.StatusUnauthorized {
+			t.Errorf("revoked device token: %d, want 401", r.status)
 		}
 	})
 }
