@@ -172,3 +172,47 @@ func TestAfghanMobileAgrees(t *testing.T) {
 		}
 	}
 }
+
+func FuzzNormalizePhone(f *testing.F) {
+	for _, s := range []string{"0799 123 456", "0093 799 123 456", "+93 (0) 799 123 456", "93 799 123 456", "+1 (202) 555-0123", "۰۷۹۹۱۲۳۴۵۶", "0799 12", "+93 800 123 456"} {
+		f.Add(s, "AF")
+	}
+	f.Fuzz(func(t *testing.T, s, region string) {
+		e, err := NormalizePhone(s, region)
+		if err != nil && !errors.Is(err, ErrPhoneUnverified) {
+			if e != "" {
+				t.Fatalf("error %v with %q", err, e)
+			}
+			return
+		}
+		if len(e) < 4 || e[0] != '+' || strings.Trim(e[1:], "0123456789") != "" {
+			t.Fatalf("NormalizePhone(%q) = %q, not E.164", s, e)
+		}
+		// Normalising the result changes nothing.
+		if e2, err2 := NormalizePhone(e, region); e2 != e || (err2 == nil) != (err == nil) {
+			t.Fatalf("not idempotent: %q -> %q (%v) -> %q (%v)", s, e, err, e2, err2)
+		}
+	})
+}
+
+func FuzzCountry(f *testing.F) {
+	for _, s := range []string{"Afghan", "AF/US", "Korea, Republic of", "Bosnia and Herzegovina; Afghan", "افغان و امریکا", "n/a", "stateless"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if c, ok := Country(s); ok {
+			if len(c) != 2 || countryByCode[c] != c {
+				t.Fatalf("Country(%q) = %q", s, c)
+			}
+		}
+		codes, unknown, _ := ParseNationalities(s)
+		if unknown < 0 || len(codes) > len(s) {
+			t.Fatalf("ParseNationalities(%q) = %v, %d", s, codes, unknown)
+		}
+		for _, c := range codes {
+			if countryByCode[c] != c {
+				t.Fatalf("ParseNationalities(%q): %q", s, c)
+			}
+		}
+	})
+}
