@@ -367,9 +367,56 @@ func (s *Server) person(w http.ResponseWriter, r *http.Request, rq *request) err
 		return err
 	}
 	partner := rq.user.Role == auth.RolePartner
+	if partner {
+		// A person may merge registrations from several partners; a
+		// partner sees only what their own organisation sent.
+		p, regs = partnerView(p, regs, rq.user.Partner)
+	}
 	d := personData{P: p, Regs: regs, Events: s.eventViews(evs, partner), Stages: muster.Stages, CanSetStage: rq.can(auth.SetStage), Partner: partner}
 	s.log.Info("person read", "req", rq.info.id, "user_id", rq.user.ID, "person_id", id)
 	return s.render(w, r, rq, http.StatusOK, "person", fmt.Sprintf("Person %d", id), d)
+}
+
+// partnerView returns the person as the partner's own registrations
+// describe them (the newest first wins each field), and only those
+// registrations. Ids, category and stage stay: the partner is owed those.
+func partnerView(p *muster.Person, regs []muster.Registration, partner string) (*muster.Person, []muster.Registration) {
+	var own []muster.Registration
+	for _, r := range regs {
+		if r.Record.Source == partner {
+			own = append(own, r)
+		}
+	}
+	v := &muster.Person{ID: p.ID, CaseID: p.CaseID, Category: p.Category, Stage: p.Stage, Created: p.Created, Updated: p.Updated}
+	set := func(dst *string, src string) {
+		if *dst == "" {
+			*dst = src
+		}
+	}
+	for _, r := range own { // newest first
+		rec := r.Record
+		set(&v.Relationship, rec.Relationship)
+		set(&v.Given, rec.Given)
+		set(&v.Family, rec.Family)
+		set(&v.Father, rec.Father)
+		set(&v.FullName, rec.FullName)
+		set(&v.NativeName, rec.NativeName)
+		set(&v.PlaceOfBirth, rec.PlaceOfBirth)
+		if v.Sex == "" {
+			v.Sex = rec.Sex
+		}
+		if !v.DOB.Known() {
+			v.DOB = rec.DOB
+		}
+		if v.Nationalities == nil {
+			v.Nationalities = rec.Nationalities
+		}
+		v.Documents = append(v.Documents, rec.Documents()...)
+		v.Phones = append(v.Phones, rec.Phones...)
+		v.Emails = append(v.Emails, rec.Emails...)
+		v.Flags = append(v.Flags, rec.Flags...)
+	}
+	return v, own
 }
 
 // stageForm reads and checks the stage form.
@@ -437,6 +484,15 @@ func (s *Server) caseDetail(w http.ResponseWriter, r *http.Request, rq *request)
 		return err
 	}
 	partner := rq.user.Role == auth.RolePartner
+	if partner {
+		var refs []string
+		for _, ref := range c.SourceRefs {
+			if strings.HasPrefix(ref, rq.user.Partner+":") {
+				refs = append(refs, ref)
+			}
+		}
+		c.SourceRefs = refs
+	}
 	d := caseData{C: c, Members: members, Events: s.eventViews(evs, partner), Stages: muster.Stages, CanSetStage: rq.can(auth.SetStage)}
 	s.log.Info("case read", "req", rq.info.id, "user_id", rq.user.ID, "case_id", id)
 	return s.render(w, r, rq, http.StatusOK, "case", c.Ref, d)
