@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"muster"
 )
@@ -353,37 +353,48 @@ func validYMD(y, m, d int, cal Calendar) bool {
 // spreadsheets export "1986-08-03 00:00:00") is dropped.
 func tokenizeDate(s string) ([]dateToken, error) {
 	s = stripTime(foldDigits(s))
-	var toks []dateToken
-	rs := []rune(s)
-	for i := 0; i < len(rs); {
-		r := rs[i]
+	toks := make([]dateToken, 0, 4)
+	isWord := func(r rune) bool { return unicode.IsLetter(r) || unicode.Is(unicode.Mn, r) || r == '\u0640' }
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r >= '0' && r <= '9':
 			j := i
-			for j < len(rs) && rs[j] >= '0' && rs[j] <= '9' {
+			n := 0
+			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+				if j-i == 8 {
+					return nil, errNotDate
+				}
+				n = n*10 + int(s[j]-'0')
 				j++
 			}
-			if j-i > 8 {
-				return nil, errNotDate
-			}
-			n, _ := strconv.Atoi(string(rs[i:j]))
 			toks = append(toks, dateToken{num: n, digits: j - i})
 			i = j
-		case unicode.IsLetter(r) || unicode.Is(unicode.Mn, r) || r == '\u0640':
+		case isWord(r):
 			j := i
-			for j < len(rs) && (unicode.IsLetter(rs[j]) || unicode.Is(unicode.Mn, rs[j]) || rs[j] == '\u0640' || rs[j] == '\u200c') {
-				j++
+			for j < len(s) {
+				r2, sz := utf8.DecodeRuneInString(s[j:])
+				if !isWord(r2) && r2 != '\u200c' {
+					break
+				}
+				j += sz
 			}
-			w := strings.ToLower(strings.ReplaceAll(strings.ReplaceAll(string(rs[i:j]), "\u0640", ""), "\u200c", ""))
-			toks = append(toks, dateToken{word: w})
+			w := s[i:j]
+			if strings.ContainsAny(w, "\u0640\u200c") {
+				w = strings.NewReplacer("\u0640", "", "\u200c", "").Replace(w)
+			}
+			toks = append(toks, dateToken{word: strings.ToLower(w)})
 			i = j
 		case r == ' ' || r == '/' || r == '.' || r == '-' || r == ',' || r == '،' || r == '\t' || r == '\u00a0' || r == '\\' || r == '~' && i == 0:
-			i++
+			i += size
 		default:
 			return nil, fmt.Errorf("unexpected character %q", r)
 		}
+		if len(toks) > 6 {
+			return nil, errNotDate
+		}
 	}
-	if len(toks) == 0 || len(toks) > 6 {
+	if len(toks) == 0 {
 		return nil, errNotDate
 	}
 	return toks, nil
