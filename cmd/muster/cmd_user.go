@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/skip2/go-qrcode"
 
@@ -15,13 +14,12 @@ import (
 )
 
 func init() {
-	register("user", "manage accounts: user add|totp|token|signout", runUser)
+	register("user", "manage accounts: user add|totp|signout", runUser)
 }
 
 const userSynopsis = `add NAME --role ROLE [--partner ORG] [--gate NAME] [--password-file F] [--totp] [--db ...]
        muster user totp NAME [--db ...]        (enrol, or re-enrol, a second factor)
-       muster user signout NAME [--db ...]     (revoke every session and device token of NAME)
-       muster user token NAME [--days 7] [--db ...]  (a device token for a gate account's API calls)
+       muster user signout NAME [--db ...]     (revoke every session of NAME)
 
 roles: ` + "admin, coordinator, caseworker, screener, gate, partner" + `
 Without --password-file the password is read from the first line of standard input.`
@@ -38,8 +36,6 @@ func runUser(ctx context.Context, env *Env, args []string) error {
 		return runUserTOTP(ctx, env, args[1:])
 	case "signout":
 		return runUserSignout(ctx, env, args[1:])
-	case "token":
-		return runUserToken(ctx, env, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprintf(env.Stderr, "usage: muster user %s\n", userSynopsis)
 		return nil
@@ -201,44 +197,4 @@ func readPassword(env *Env, file string) (string, error) {
 		return "", fmt.Errorf("password too short: use at least %d characters", auth.MinPasswordLen)
 	}
 	return pw, nil
-}
-
-// runUserToken mints a device token for a gate account: a session that the
-// device presents as "Authorization: Bearer TOKEN" on the API, scoped by
-// the account to one gate, and revoked with `muster user signout NAME`.
-// Only its hash is stored; it is printed once.
-func runUserToken(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "user token", "NAME [--days 7]")
-	db, key := addDBFlags(fs)
-	days := fs.Int("days", 7, "days until the token expires")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return errUsage
-	}
-	if *days < 1 || *days > 90 {
-		return fmt.Errorf("--days %d: between 1 and 90", *days)
-	}
-	s, err := openStore(ctx, env, *db, *key)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	u, err := s.UserByName(ctx, pos[0])
-	if err != nil {
-		return err
-	}
-	if u.Role != auth.RoleGate {
-		return fmt.Errorf("%s is a %s account: device tokens are for gate accounts only", u.Name, u.Role)
-	}
-	token := auth.Token(32)
-	expires := time.Now().Add(time.Duration(*days) * 24 * time.Hour)
-	if err := s.CreateSession(ctx, token, store.Session{UserID: u.ID, CSRF: auth.Token(16), Expires: expires}); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "device token for %s (gate %s), valid until %s; shown only now:\n%s\n", u.Name, u.Gate, expires.UTC().Format(time.RFC3339), token)
-	return nil
 }

@@ -237,15 +237,6 @@ func (s *Server) apiStatus(w http.ResponseWriter, r *http.Request, rq *request) 
 	return nil
 }
 
-// apiWhoami tells a device or script which account, role, gate or
-// partner its token stands for, so that a gate device can check at start
-// that it was given the token of its own gate.
-func (s *Server) apiWhoami(w http.ResponseWriter, r *http.Request, rq *request) error {
-	s.writeJSON(w, http.StatusOK, map[string]any{"user_id": rq.user.ID, "name": rq.user.Name, "role": rq.user.Role,
-		"partner": rq.user.Partner, "gate": rq.user.Gate, "expires": rq.sess.Expires, "permissions": auth.PermissionsOf(rq.user.Role)})
-	return nil
-}
-
 // search
 
 type searchData struct {

@@ -25,11 +25,10 @@ type route struct {
 
 // request is what a handler knows about its caller.
 type request struct {
-	user   *store.User // nil on public routes without a session
-	token  string
-	bearer bool // authenticated by a device token, not a cookie
-	sess   *store.Session
-	info   *reqInfo
+	user  *store.User // nil on public routes without a session
+	token string
+	sess  *store.Session
+	info  *reqInfo
 }
 
 // actor is how events name the acting user.
@@ -75,14 +74,6 @@ func (s *Server) wrap(rt route) http.Handler {
 		rq := &request{info: info}
 		if c, err := r.Cookie(s.cookieName()); err == nil && c.Value != "" {
 			s.authenticate(r, rq, c.Value)
-		} else if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && api && tok != "" {
-			// Device tokens (gate devices, `muster user token`) open the
-			// API only, and only for gate accounts: a browser session
-			// cannot be replayed as a header, nor a device token open pages.
-			if s.authenticate(r, rq, tok); rq.user != nil && rq.user.Role != auth.RoleGate {
-				rq.user, rq.sess, rq.token, info.userID = nil, nil, "", 0
-			}
-			rq.bearer = rq.user != nil
 		}
 		fail := func(err error) {
 			if api {
@@ -117,9 +108,7 @@ func (s *Server) wrap(rt route) http.Handler {
 				return
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload)
-			// A bearer token is not sent by a browser on its own, so it
-			// needs no CSRF token; a cookie session always does.
-			if rq.sess != nil && !rq.bearer && rt.Perm != auth.Public {
+			if rq.sess != nil && rt.Perm != auth.Public {
 				if !tokenEqual(r.FormValue("csrf"), rq.sess.CSRF) {
 					fail(muster.Errorf(muster.EFORBIDDEN, "the form expired or came from elsewhere: reload the page and try again"))
 					return
@@ -137,8 +126,8 @@ func (s *Server) wrap(rt route) http.Handler {
 	})
 }
 
-// authenticate fills rq from a session or device token, if it is live and
-// its account is enabled.
+// authenticate fills rq from a session token, if it is live and its
+// account is enabled.
 func (s *Server) authenticate(r *http.Request, rq *request, token string) {
 	sess, err := s.store.SessionByToken(r.Context(), token)
 	if err != nil {

@@ -756,7 +756,6 @@ func TestRoutePermissions(t *testing.T) {
 		"GET /{$}":                auth.SignedIn,
 		"GET /dashboard":          auth.ViewDashboard,
 		"GET /api/status":         auth.ViewDashboard,
-		"GET /api/whoami":         auth.SignedIn,
 		"GET /search":             auth.Search,
 		"GET /person/{id}":        auth.ViewPerson,
 		"POST /person/{id}/stage": auth.SetStage,
@@ -880,58 +879,6 @@ func TestImportWithMapping(t *testing.T) {
 		}
 		if got := e.status(store.Scope{Partner: "ngo-y"}).Counts[muster.CategorySIVApplicant][muster.StageRegistered]; got != 1 {
 			t.Errorf("ngo-y SIV applicants registered: %d, want 1", got)
-		}
-	})
-}
-
-// TestDeviceToken checks bearer tokens: a gate account's token opens the
-// API (not pages), needs no CSRF token, and stops working when revoked; a
-// staff session token sent as a header opens nothing.
-func TestDeviceToken(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, dsn string) {
-		e := newEnv(t, dsn)
-		ctx := context.Background()
-		gate, err := e.st.UserByName(ctx, "gate")
-		if err != nil {
-			t.Fatal(err)
-		}
-		admin, _ := e.st.UserByName(ctx, "admin")
-		gateTok, adminTok := auth.Token(32), auth.Token(32)
-		for _, s := range []struct {
-			tok string
-			u   *store.User
-		}{{gateTok, gate}, {adminTok, admin}} {
-			if err := e.st.CreateSession(ctx, s.tok, store.Session{UserID: s.u.ID, CSRF: auth.Token(16), Expires: e.clock.Now().Add(72 * time.Hour)}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		get := func(path, tok string) resp {
-			req, _ := http.NewRequest("GET", e.ts.URL+path, nil)
-			req.Header.Set("Authorization", "Bearer "+tok)
-			return e.client().do(req)
-		}
-		tests := []struct {
-			path, tok string
-			status    int
-			has       string
-		}{
-			{"/api/whoami", gateTok, 200, `"gate": "north"`},
-			{"/api/status", gateTok, 403, ""},  // gate officers see no counts
-			{"/dashboard", gateTok, 303, ""},   // pages need a browser session
-			{"/api/whoami", adminTok, 401, ""}, // staff tokens are not device tokens
-			{"/api/whoami", "x" + gateTok, 401, ""},
-		}
-		for _, tt := range tests {
-			r := get(tt.path, tt.tok)
-			if r.status != tt.status || !strings.Contains(r.body, tt.has) {
-				t.Errorf("GET %s: %d %q, want %d with %q", tt.path, r.status, r.body, tt.status, tt.has)
-			}
-		}
-		if err := e.st.RevokeUserSessions(ctx, gate.ID); err != nil {
-			t.Fatal(err)
-		}
-		if r := get("/api/whoami", gateTok); r.status != http.StatusUnauthorized {
-			t.Errorf("revoked device token: %d, want 401", r.status)
 		}
 	})
 }
