@@ -15,6 +15,7 @@ import (
 	"muster/internal/auth"
 	"muster/internal/demo"
 	"muster/internal/intake"
+	"muster/internal/ops"
 	"muster/internal/store"
 	"muster/internal/vault"
 	"muster/internal/web"
@@ -109,14 +110,31 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stderr, "registered %d rows in %.1fs; the files are in %s\n", total, time.Since(start).Seconds(), dataDir)
 
-	// 2. Move people along, as coordinators and gates would over a day:
+	// 2. Screen everyone against the real UN list (embedded).
+	un, err := demo.UNList()
+	if err != nil {
+		return err
+	}
+	sc, err := ops.NewScreener(ctx, s, 0)
+	if err != nil {
+		return err
+	}
+	ld, err := sc.LoadEntries(ctx, "demo", demo.UNListSource, un)
+	if err != nil {
+		return err
+	}
+	// Loading a list screens everyone against what it added.
+	fmt.Fprintf(env.Stderr, "screened %d people against %d entries of the %s: %d hits for a screener\n",
+		ld.Rescanned, ld.Lists[0].Entries, demo.UNListSource, ld.Rescreen.NewHits)
+
+	// 3. Move people along, as coordinators and gates would over a day:
 	// simulated decisions through the same store calls the UI makes.
 	if err := simulateDay(ctx, s, &clock); err != nil {
 		return err
 	}
 	clock = time.Now().UTC()
 
-	// 3. An administrator to sign in with.
+	// 4. An administrator to sign in with.
 	pw := randomPassword()
 	hash, err := auth.HashPassword(pw, auth.DefaultParams)
 	if err != nil {
@@ -147,8 +165,8 @@ func randomPassword() string {
 	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
 }
 
-// simulateDay walks a share of the registrants through the stages that
-// follow registration, spreading departures over the last 24 hours so that
+// simulateDay walks a share of the screened registrants through the stages
+// that follow screening, spreading departures over the last 24 hours so that
 // the dashboard's throughput and backlog have something to show. Which
 // people move is decided by case, so families move together.
 func simulateDay(ctx context.Context, s *store.Store, clock *time.Time) error {
@@ -156,9 +174,29 @@ func simulateDay(ctx context.Context, s *store.Store, clock *time.Time) error {
 	if err != nil {
 		return err
 	}
+	// Nobody with a hit waiting for a screener moves on: muster never
+	// calls such a person forward without a screener's decision.
+	hits, err := s.Hits(ctx, store.HitFilter{})
+	if err != nil {
+		return err
+	}
+	held := map[int64]bool{}
+	for _, h := range hits {
+		if h.State != store.HitFalsePositive {
+			held[h.PersonID] = true
+		}
+	}
+	for _, p := range people {
+		if held[p.ID] {
+			held[-p.CaseID] = true
+		}
+	}
 	byCase := map[int64][]int64{}
 	var cases []int64
 	for _, p := range people {
+		if held[-p.CaseID] {
+			continue
+		}
 		if _, ok := byCase[p.CaseID]; !ok {
 			cases = append(cases, p.CaseID)
 		}
@@ -169,7 +207,7 @@ func simulateDay(ctx context.Context, s *store.Store, clock *time.Time) error {
 		stage muster.Stage
 		share float64 // of all cases
 	}{
-		{muster.StageResolved, 0.85}, {muster.StageScreened, 0.75}, {muster.StageApproved, 0.6},
+		{muster.StageApproved, 0.6},
 		{muster.StageCalled, 0.45}, {muster.StageCheckedIn, 0.35}, {muster.StageManifested, 0.3}, {muster.StageDeparted, 0.25},
 	}
 	for _, st := range steps {

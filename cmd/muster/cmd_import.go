@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"muster/internal/intake"
+	"muster/internal/ops"
 )
 
 func init() {
@@ -106,5 +107,19 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "%s: %d rows: %d new, %d updated, %d unchanged, %d new cases, %d flagged, %d rejected (%.1fs)\n",
 		file, res.Rows, ir.Created, ir.Updated, ir.Unchanged, ir.Cases, res.Flagged, len(res.Rejected), time.Since(start).Seconds())
+	// Everyone new or changed is screened on arrival against the loaded lists.
+	sc, err := ops.NewScreener(ctx, s, 0)
+	if err != nil {
+		return err
+	}
+	if sc.Entries() == 0 {
+		fmt.Fprintln(env.Stderr, "no watchlists loaded: nobody was screened (muster lists load PATH)")
+		return nil
+	}
+	sum, err := sc.ScreenPeople(ctx, *actor, ir.People)
+	if err != nil {
+		return fmt.Errorf("%s: imported, but screening failed (run muster lists load to re-screen): %w", file, err)
+	}
+	fmt.Fprintf(env.Stdout, "screened %d people against %d list entries: %d new hits for a screener, %d reopened\n", sum.People, sc.Entries(), sum.NewHits, sum.Reopened)
 	return nil
 }

@@ -53,6 +53,9 @@ func writeStatus(w io.Writer, st *store.Status) error {
 	fmt.Fprintf(w, "%s: %d people (%d registrations)\n", st.Operation, st.Totals.Registered, st.Registrations)
 	fmt.Fprintf(w, "registered %d   out %d   still left %d   (withdrawn %d, denied %d, no-show %d)\n",
 		st.Totals.Registered, st.Totals.Out, st.Totals.StillLeft, st.Totals.Withdrawn, st.Totals.Denied, st.Totals.NoShow)
+	sc := st.Screening
+	fmt.Fprintf(w, "screened %d   pending hits %d (%d people)   escalated %d   cleared %d   confirmed matches %d\n",
+		sc.Screened, sc.PendingHits, sc.PeoplePending, sc.Escalated, sc.Cleared, sc.Confirmed)
 	if st.BacklogHours != nil {
 		fmt.Fprintf(w, "backlog clears in %.1f h at the last 24 h rate\n", *st.BacklogHours)
 	} else {

@@ -75,3 +75,22 @@ func TestRespell(t *testing.T) {
 		t.Errorf("only %d of 200 respellings changed the name", changed)
 	}
 }
+
+func TestUNListHasPlanted(t *testing.T) {
+	entries, err := UNList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) < 900 {
+		t.Fatalf("%d entries", len(entries))
+	}
+	ids := map[string]bool{}
+	for _, e := range entries {
+		ids[e.ID] = true
+	}
+	for _, p := range Planted {
+		if !ids[p.Ref] {
+			t.Errorf("planted %s is not on the embedded list", p.Ref)
+		}
+	}
+}

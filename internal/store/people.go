@@ -27,6 +27,9 @@ type ImportResult struct {
 	Updated   int `json:"updated"`
 	Unchanged int `json:"unchanged"`
 	Cases     int `json:"cases_created"`
+	// People lists the people created or updated, for the engines that
+	// follow intake (resolution, screening).
+	People []int64 `json:"-"`
 }
 
 // sealedPerson is what the persons.sealed column holds.
@@ -294,6 +297,7 @@ func (im *importer) one(r *muster.Record, res *ImportResult) error {
 		return err
 	}
 	res.Updated++
+	res.People = append(res.People, personID)
 	return im.s.appendEventPartner(im.ctx, im.tx, &muster.Event{Actor: im.actor, Type: muster.EventUpdated, PersonID: personID, CaseID: caseID,
 		At: time.UnixMicro(im.now), Data: jsonRaw(map[string]any{"registration": regID, "version": version, "source": r.Source})}, partner, categoryOf(recs))
 }
@@ -432,6 +436,7 @@ func (im *importer) create(r *muster.Record, sealedReg, digest []byte, res *Impo
 		return err
 	}
 	res.Created++
+	res.People = append(res.People, personID)
 	return im.s.appendEventPartner(im.ctx, im.tx, &muster.Event{Actor: im.actor, Type: muster.EventImported, PersonID: personID, CaseID: caseID,
 		At: time.UnixMicro(im.now), To: muster.StageRegistered, Data: jsonRaw(map[string]any{"registration": regID, "source": r.Source})}, r.Source, cat)
 }

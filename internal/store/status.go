@@ -24,6 +24,9 @@ type Status struct {
 	// hours' average rate; nil when nobody left in that time.
 	BacklogHours  *float64 `json:"backlog_hours"`
 	Registrations int      `json:"registrations"`
+	// Screening counts people screened, hits waiting for a screener, and
+	// decisions.
+	Screening ScreeningCounts `json:"screening"`
 }
 
 // Totals are the three numbers a crisis team asks for first.
@@ -82,6 +85,9 @@ func (s *Store) Status(ctx context.Context, scope Scope) (*Status, error) {
 		return nil, err
 	}
 
+	if st.Screening, err = s.screeningCounts(ctx, scope); err != nil {
+		return nil, err
+	}
 	hour := now.Truncate(time.Hour)
 	since := hour.Add(-23 * time.Hour)
 	rows2, err := s.db.QueryContext(ctx, `SELECT at FROM events WHERE type = $1 AND to_stage = $2 AND at >= $3 AND ($4 = '' OR partner = $4)`,

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"muster"
 	"muster/internal/store"
@@ -88,7 +89,7 @@ func TestStoreImport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(store.ImportResult{Rows: 6, Created: 6, Cases: 2}, res); diff != "" {
+		if diff := cmp.Diff(store.ImportResult{Rows: 6, Created: 6, Cases: 2}, res, cmpopts.IgnoreFields(store.ImportResult{}, "People")); diff != "" {
 			t.Errorf("first import (-want +got):\n%s", diff)
 		}
 		// Same rows again: nothing changes.
@@ -96,7 +97,7 @@ func TestStoreImport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(store.ImportResult{Rows: 6, Unchanged: 6}, res); diff != "" {
+		if diff := cmp.Diff(store.ImportResult{Rows: 6, Unchanged: 6}, res, cmpopts.IgnoreFields(store.ImportResult{}, "People")); diff != "" {
 			t.Errorf("re-import (-want +got):\n%s", diff)
 		}
 		// One changed row updates its person, keeps the old version.
@@ -105,7 +106,7 @@ func TestStoreImport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(store.ImportResult{Rows: 2, Updated: 1, Unchanged: 1}, res); diff != "" {
+		if diff := cmp.Diff(store.ImportResult{Rows: 2, Updated: 1, Unchanged: 1}, res, cmpopts.IgnoreFields(store.ImportResult{}, "People")); diff != "" {
 			t.Errorf("update (-want +got):\n%s", diff)
 		}
 		ids, err := s.FindBy(ctx, store.Scope{}, "phone", "+93799000111")

@@ -119,6 +119,8 @@ type Session struct {
 	Expires time.Time
 }
 
+// tokenHash is how session and device tokens are stored: a stolen
+// database holds no usable token.
 func tokenHash(token string) []byte {
 	h := sha256.Sum256([]byte(token))
 	return h[:]
