@@ -183,6 +183,7 @@ type dashData struct {
 	Funnel      chart
 	Throughput  chart
 	Backlog     string
+	CanExport   bool
 }
 
 type dashRow struct {
@@ -196,7 +197,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, rq *request) 
 	if err != nil {
 		return err
 	}
-	d := dashData{St: st, Partner: rq.scope().Partner, Stages: st.Stages}
+	d := dashData{St: st, Partner: rq.scope().Partner, Stages: st.Stages, CanExport: rq.can(auth.ExportCounts)}
 	d.StageTotals = make([]int, len(st.Stages))
 	for _, c := range st.Categories {
 		row := dashRow{Category: c}

@@ -16,6 +16,7 @@ func (s *Server) routeTable() []route {
 		{"GET /{$}", auth.SignedIn, s.home},
 		{"GET /dashboard", auth.ViewDashboard, s.dashboard},
 		{"GET /api/status", auth.ViewDashboard, s.apiStatus},
+		{"GET /export/counts.csv", auth.ExportCounts, s.exportCounts},
 		{"GET /search", auth.Search, s.search},
 		{"GET /person/{id}", auth.ViewPerson, s.person},
 		{"POST /person/{id}/stage", auth.SetStage, s.personStage},

@@ -756,6 +756,7 @@ func TestRoutePermissions(t *testing.T) {
 		"GET /{$}":                auth.SignedIn,
 		"GET /dashboard":          auth.ViewDashboard,
 		"GET /api/status":         auth.ViewDashboard,
+		"GET /export/counts.csv":  auth.ExportCounts,
 		"GET /search":             auth.Search,
 		"GET /person/{id}":        auth.ViewPerson,
 		"POST /person/{id}/stage": auth.SetStage,
@@ -879,6 +880,53 @@ func TestImportWithMapping(t *testing.T) {
 		}
 		if got := e.status(store.Scope{Partner: "ngo-y"}).Counts[muster.CategorySIVApplicant][muster.StageRegistered]; got != 1 {
 			t.Errorf("ngo-y SIV applicants registered: %d, want 1", got)
+		}
+	})
+}
+
+func TestExportCounts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		e := newEnv(t, dsn)
+		// Six more SIV applicants for ngo-a, so that one cell reaches SmallCell.
+		var rows []string
+		for i := range 6 {
+			rows = append(rows, fmt.Sprintf("ngo-a,s%d,,principal,Given%d,Family%d,,,,M,1980,,AF,,,,,siv_applicant", i, i, i))
+		}
+		c := e.client().login("coord")
+		if r := c.postFile("/import", map[string]string{"csrf": c.csrf}, "six.csv", csvOf(rows...)); r.status != 200 {
+			t.Fatalf("import: %d", r.status)
+		}
+		tests := []struct {
+			user string
+			want []string // category,stage,people,suppressed lines
+		}{
+			{"coord", []string{"siv_applicant,registered,8,", "refugee_referral,registered,,1", "citizen,registered,0,"}},
+			{"partnera", []string{"siv_applicant,registered,8,", "refugee_referral,registered,0,"}},
+			{"partnerb", []string{"siv_applicant,registered,0,", "refugee_referral,registered,,1"}},
+		}
+		for _, tt := range tests {
+			r := e.client().login(tt.user).get("/export/counts.csv")
+			if r.status != 200 {
+				t.Fatalf("%s: %d", tt.user, r.status)
+			}
+			lines := strings.Split(r.body, "\n")
+			if lines[1] != "#meta+operation,#date+reported,#group+category,#status+stage,#population+num,#meta+suppressed" {
+				t.Errorf("HXL row %q", lines[1])
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.body, ","+w+"\n") {
+					t.Errorf("%s: export lacks %q:\n%s", tt.user, w, r.body)
+				}
+			}
+			for _, v := range personal {
+				if strings.Contains(r.body, v) {
+					t.Errorf("%s: export holds %q", tt.user, v)
+				}
+			}
+		}
+		evs, _ := e.st.Events(context.Background(), store.EventFilter{Type: muster.EventExport})
+		if len(evs) != 3 || evs[2].Actor != "user:partnerb" {
+			t.Errorf("export events %+v", evs)
 		}
 	})
 }
