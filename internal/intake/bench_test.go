@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // benchCSV builds a registration CSV of n rows with the variety partners
@@ -81,6 +83,59 @@ func BenchmarkReadCSV(b *testing.B) {
 	for b.Loop() {
 		res, err := Read(bytes.NewReader(data), "bench.csv", FormatCSV, Options{})
 		if err != nil || len(res.Records) != benchRows {
+			b.Fatalf("%v, %d records", err, len(res.Records))
+		}
+	}
+}
+
+// benchXLSX writes the rows of benchCSV(n) as a workbook.
+func benchXLSX(b *testing.B, n int) []byte {
+	b.Helper()
+	res, err := Read(bytes.NewReader(benchCSV(n)), "bench.csv", FormatCSV, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	row := make([]any, len(Header))
+	for i, h := range Header {
+		row[i] = h
+	}
+	if err := sw.SetRow("A1", row); err != nil {
+		b.Fatal(err)
+	}
+	for i, r := range res.Records {
+		for j, v := range r.Raw {
+			row[j] = v
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		if err := sw.SetRow(cell, row); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := f.WriteTo(&buf); err != nil {
+		b.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// BenchmarkReadXLSX reads a 20,000-row workbook (a large partner sheet).
+func BenchmarkReadXLSX(b *testing.B) {
+	const n = 20_000
+	data := benchXLSX(b, n)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := Read(bytes.NewReader(data), "bench.xlsx", FormatXLSX, Options{})
+		if err != nil || len(res.Records) != n {
 			b.Fatalf("%v, %d records", err, len(res.Records))
 		}
 	}

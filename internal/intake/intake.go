@@ -217,6 +217,9 @@ func Read(r io.Reader, name string, format Format, opt Options) (*Result, error)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	if c, ok := t.(io.Closer); ok {
+		defer c.Close()
+	}
 	p, err := newParser(t, name, opt)
 	if err != nil {
 		return nil, err
