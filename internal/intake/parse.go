@@ -216,7 +216,11 @@ func (p *parser) mapColumns() error {
 		}
 	}
 	if p.cols[FieldSourceID] == nil {
-		return p.fileErr("no %s column (the header is on line %d: %s)", FieldSourceID, p.headerLine(), strings.Join(quoteAll(nonEmpty(p.header)), ", "))
+		hint := ""
+		if xt, ok := p.t.(*xlsxTable); ok {
+			hint = xt.sheetHint()
+		}
+		return p.fileErr("no %s column (the header is on line %d: %s)%s", FieldSourceID, p.headerLine(), strings.Join(quoteAll(nonEmpty(p.header)), ", "), hint)
 	}
 	if p.cols[FieldSource] == nil && p.opt.Source == "" && p.m.Source == "" {
 		return p.fileErr("no %s column and no source given: name the partner with --source", FieldSource)

@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -23,6 +24,17 @@ type xlsxTable struct {
 	n        int // rows returned so far; the next row's number is n+1
 	dates    map[int]bool
 	date1904 bool
+	sheet    string   // the sheet being read
+	sheets   []string // every sheet of the workbook
+}
+
+// sheetHint tells which sheet was read when the workbook has several, for
+// errors about its header.
+func (t *xlsxTable) sheetHint() string {
+	if len(t.sheets) < 2 {
+		return ""
+	}
+	return fmt.Sprintf(" (read sheet %q of %s; name another with \"sheet = NAME\" in a mapping)", t.sheet, strings.Join(quoteAll(t.sheets), ", "))
 }
 
 // maxXLSXSize bounds what a workbook may expand to in memory; partner
@@ -65,7 +77,7 @@ func openSheet(f *excelize.File, sheet string) (*xlsxTable, error) {
 	if err != nil {
 		return nil, muster.Errorf(muster.EINVALID, "sheet %q: %v", sheet, err)
 	}
-	t := &xlsxTable{f: f, rows: rows}
+	t := &xlsxTable{f: f, rows: rows, sheet: sheet, sheets: sheets}
 	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
 		t.date1904 = *props.Date1904
 	}

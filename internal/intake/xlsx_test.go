@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -113,8 +115,8 @@ func TestXLSXSheetErrors(t *testing.T) {
 		t.Error("missing sheet: no error")
 	}
 	// Without a mapping the first sheet (notes) has no source_id column.
-	if _, err := ReadFile(fixture, Options{Source: "x"}); err == nil {
-		t.Error("notes sheet read as registrations")
+	if _, err := ReadFile(fixture, Options{Source: "x"}); err == nil || !strings.Contains(err.Error(), `read sheet "Notes" of "Notes", "Applicants"`) {
+		t.Errorf("notes sheet: %v", err)
 	}
 	if _, err := Read(bytes.NewReader([]byte("PK\x03\x04garbage")), "x.xlsx", FormatAuto, Options{}); err == nil {
 		t.Error("garbage workbook: no error")
@@ -138,4 +140,64 @@ func FuzzReadXLSX(f *testing.F) {
 		}
 		checkResult(t, res)
 	})
+}
+
+func TestSerialDate(t *testing.T) {
+	for in, want := range map[string]string{
+		"31627":      "1986-08-03",
+		"31627.5":    "1986-08-03", // a time of day
+		"1365":       "1365",       // a year typed as a number
+		"1986":       "1986",
+		"19860803":   "19860803", // yyyymmdd typed as a number
+		"1365/05/12": "1365/05/12",
+		"":           "",
+		"0":          "0",
+		"-5":         "-5",
+	} {
+		if got := serialDate(in, false); got != want {
+			t.Errorf("serialDate(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := serialDate("30165", true); got != "1986-08-03" {
+		t.Errorf("1904 system: %q", got)
+	}
+}
+
+// TestXLSXRegistrationHeaders reads a workbook with the registration CSV's
+// own headers and no mapping: dates typed as Excel dates, years and
+// yyyymmdd typed as numbers, a phone that lost its leading zero.
+func TestXLSXRegistrationHeaders(t *testing.T) {
+	f := excelize.NewFile()
+	defer f.Close()
+	rows := [][]any{
+		{"source", "source_id", "given_name", "date_of_birth", "phone"},
+		{"ngo", "1", "Ali", time.Date(1986, 8, 3, 0, 0, 0, 0, time.UTC), 799123456},
+		{"ngo", "2", "Zahra", 1365, nil},
+		{"ngo", "3", "Omid", 19860803, nil},
+	}
+	for i, r := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := f.SetSheetRow("Sheet1", cell, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := f.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Read(&buf, "r.xlsx", FormatAuto, Options{Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Records) != 3 || res.Format != FormatXLSX {
+		t.Fatalf("%v records %+v rejects %v", res.Format, res.Records, res.Rejected)
+	}
+	var got []string
+	for _, r := range res.Records {
+		got = append(got, r.DOB.String()+" "+r.DOB.Calendar+" "+strings.Join(r.Phones, ","))
+	}
+	want := []string{"1986-08-03 gregorian +93799123456", "1986 solar_hijri ", "1986-08-03 gregorian "}
+	if !cmp.Equal(want, got) {
+		t.Errorf("got %q, want %q", got, want)
+	}
 }
