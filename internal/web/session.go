@@ -244,14 +244,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 	}
 	u, err := s.store.UserByName(ctx, name)
 	if muster.ErrorCode(err) == muster.ENOTFOUND {
-		auth.BurnTime(pw)
+		auth.VerifyPassword(pw, s.dummy())
 		return failed(nil, "unknown account")
 	} else if err != nil {
 		return err
 	}
 	now := s.now()
 	if u.Disabled || u.LockedUntil.After(now) {
-		auth.BurnTime(pw)
+		auth.VerifyPassword(pw, s.dummy())
 		return failed(nil, "locked or disabled")
 	}
 	if err := auth.VerifyPassword(pw, u.PassHash); err != nil {

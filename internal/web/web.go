@@ -51,6 +51,10 @@ type Config struct {
 	LockFor time.Duration
 	// MaxUpload is the largest accepted upload in bytes; 0 means 64 MiB.
 	MaxUpload int64
+	// PasswordParams are the argon2id costs accounts are hashed with; a
+	// login naming no account spends the same time on a dummy hash of
+	// these. Zero means auth.DefaultParams.
+	PasswordParams auth.Params
 	// Purge, when set, destroys the key file and the database's data key
 	// (cmd/muster wires it to what `muster purge` does). The admin's purge
 	// button calls it; without it the button explains how to purge.
@@ -75,6 +79,7 @@ type Server struct {
 	// and 200 people signing in at the start of a shift must not take
 	// 12 GiB.
 	hashing chan struct{}
+	dummy   func() string // a hash to verify against when no account matches
 }
 
 // New returns a Server for cfg. It panics if the embedded templates do not
@@ -95,11 +100,18 @@ func New(cfg Config) *Server {
 	if cfg.LockFor == 0 {
 		cfg.LockFor = 15 * time.Minute
 	}
+	if cfg.PasswordParams == (auth.Params{}) {
+		cfg.PasswordParams = auth.DefaultParams
+	}
 	if cfg.MaxUpload == 0 {
 		cfg.MaxUpload = 64 << 20
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux(),
 		limiter: newLimiter(cfg.Now), lastStep: map[int64]int64{}, hashing: make(chan struct{}, max(2, runtime.NumCPU()))}
+	s.dummy = sync.OnceValue(func() string {
+		h, _ := auth.HashPassword("muster-no-such-account", cfg.PasswordParams)
+		return h
+	})
 	var err error
 	if s.pages, err = parseTemplates(); err != nil {
 		panic(err)

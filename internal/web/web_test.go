@@ -145,7 +145,7 @@ func newEnv(t *testing.T, dsn string) *env {
 		}
 		*src.person, *src.c = ps[0].ID, ps[0].CaseID
 	}
-	e.srv = New(Config{Store: st, Now: clk.Now, MaxFailures: 3, LockFor: 10 * time.Minute,
+	e.srv = New(Config{Store: st, Now: clk.Now, MaxFailures: 3, LockFor: 10 * time.Minute, PasswordParams: fastParams,
 		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	e.ts = httptest.NewServer(e.srv)
 	t.Cleanup(e.ts.Close)
