@@ -20,6 +20,11 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden (and the XLSX
 func renderResult(res *Result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "header on line %d; rows %d, records %d, rejected rows %d, flagged %d\n", res.HeaderLine, res.Rows, len(res.Records), res.RejectedRows(), res.Flagged)
+	for _, f := range Header {
+		if hs, ok := res.Columns[f]; ok && (len(hs) != 1 || hs[0] != f) {
+			fmt.Fprintf(&b, "%s read from %q\n", f, hs)
+		}
+	}
 	if len(res.Unmapped) > 0 {
 		fmt.Fprintf(&b, "unmapped columns: %q\n", res.Unmapped)
 	}

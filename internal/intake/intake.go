@@ -157,8 +157,10 @@ type Result struct {
 	Rejected []RowError // several per row when a row has several problems
 	Rows     int        // data rows read (blank rows not counted)
 	Flagged  int        // records with at least one flag
-	// Unmapped lists the file's headers that no field reads, so that the
-	// caller can say which columns were ignored.
+	// Columns says which of the file's headers each field was read from
+	// (several when a mapping joins columns), and Unmapped lists the
+	// headers no field reads, so that the caller can show both.
+	Columns  map[string][]string
 	Unmapped []string
 	// Format is the format that was read.
 	Format Format

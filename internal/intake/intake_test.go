@@ -271,3 +271,29 @@ func TestUTF16CSV(t *testing.T) {
 		t.Errorf("format %v records %+v", res.Format, res.Records)
 	}
 }
+
+func TestHeaderAliases(t *testing.T) {
+	in := "ID,First Name,Surname,Gender,DOB,Mobile,Nationality,Notes\n7,Gul,Ahmadzai,Female,1365,0799123456,Afghan,x\n"
+	res := readString(t, in, Options{Source: "ngo"})
+	if len(res.Records) != 1 {
+		t.Fatalf("rejects %v", res.Rejected)
+	}
+	r := res.Records[0]
+	got := []string{r.SourceID, r.Given, r.Family, string(r.Sex), r.DOB.String(), strings.Join(r.Phones, ","), strings.Join(r.Nationalities, ",")}
+	if diff := cmp.Diff([]string{"7", "Gul", "Ahmadzai", "F", "1986", "+93799123456", "AF"}, got); diff != "" {
+		t.Error(diff)
+	}
+	wantCols := map[string][]string{"source_id": {"ID"}, "given_name": {"First Name"}, "family_name": {"Surname"}, "sex": {"Gender"},
+		"date_of_birth": {"DOB"}, "phone": {"Mobile"}, "nationalities": {"Nationality"}}
+	if diff := cmp.Diff(wantCols, res.Columns); diff != "" {
+		t.Errorf("columns (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"Notes"}, res.Unmapped); diff != "" {
+		t.Error(diff)
+	}
+	// The field's own name wins over an alias, and "Source ID" is source_id.
+	res = readString(t, "Source ID,id,Given_Name\n1,2,Ali\n", Options{Source: "ngo"})
+	if r := res.Records[0]; r.SourceID != "1" || r.Given != "Ali" {
+		t.Errorf("%+v", r)
+	}
+}

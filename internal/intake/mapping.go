@@ -250,10 +250,11 @@ func isBlank(c byte) bool { return c == ' ' || c == '\t' }
 
 func isField(s string) bool { return slices.Contains(Header, s) }
 
-// headerKey folds a header for matching: case, surrounding and repeated
-// spaces, and a byte order mark do not matter.
+// headerKey folds a header for matching: case, '_' for a space,
+// surrounding and repeated spaces, and a byte order mark do not matter
+// ("Source ID" is source_id).
 func headerKey(s string) string {
-	s = strings.TrimPrefix(s, "\uFEFF")
+	s = strings.ReplaceAll(strings.TrimPrefix(s, "\uFEFF"), "_", " ")
 	return strings.ToLower(strings.Join(strings.Fields(s), " "))
 }
 

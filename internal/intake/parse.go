@@ -26,6 +26,31 @@ const (
 	FlagNameMissing        = "name_missing"
 )
 
+// headerAliases are other names partners give the registration CSV's
+// columns, tried (in order) for fields that neither the mapping nor a
+// column with the field's own name provides. Result.Columns says which
+// header each field was read from.
+var headerAliases = map[string][]string{
+	FieldSource:        {"partner", "organisation", "organization", "ngo"},
+	FieldSourceID:      {"id", "registration id", "registration number", "registration no", "reg no", "reg #", "record id"},
+	FieldCaseRef:       {"case", "case number", "case no", "case #", "case id", "case ref", "family id", "family number", "family #"},
+	FieldRelationship:  {"relation", "relationship to principal", "relation to principal"},
+	FieldGiven:         {"given name", "given names", "first name", "first names", "forename", "forenames"},
+	FieldFamily:        {"family name", "surname", "last name"},
+	FieldFather:        {"father name", "father's name", "fathers name", "father"},
+	FieldFullName:      {"full name", "name"},
+	FieldNativeName:    {"native name", "name in native script", "name (dari)", "name (pashto)"},
+	FieldSex:           {"gender"},
+	FieldDOB:           {"dob", "d.o.b.", "d.o.b", "date of birth", "birth date", "birthdate"},
+	FieldPlaceOfBirth:  {"pob", "place of birth", "birthplace", "birth place"},
+	FieldNationalities: {"nationality", "citizenship", "citizenships"},
+	FieldPassport:      {"passport", "passport number", "passport no", "passport no.", "passport #"},
+	FieldNationalID:    {"tazkira", "tazkira number", "tazkira no", "tazkira #", "tazkera", "national id", "national id number", "nid"},
+	FieldPhone:         {"phone number", "phones", "mobile", "mobile number", "telephone", "tel"},
+	FieldEmail:         {"e-mail", "email address", "emails"},
+	FieldCategory:      {"eligibility", "eligibility category"},
+}
+
 // headerSearchRows is how far down a sheet the header is looked for:
 // partner sheets often start with a title, a date and a blank line.
 const headerSearchRows = 50
@@ -98,7 +123,10 @@ func (p *parser) fileErr(format string, args ...any) error {
 func (p *parser) knownHeaders() map[string]bool {
 	known := map[string]bool{}
 	for _, h := range Header {
-		known[h] = true
+		known[headerKey(h)] = true
+		for _, a := range headerAliases[h] {
+			known[headerKey(a)] = true
+		}
 	}
 	for _, spec := range p.m.Columns {
 		for _, h := range spec.Headers {
@@ -191,28 +219,51 @@ func (p *parser) mapColumns() error {
 	}
 	p.cols = map[string][]int{}
 	used := map[int]bool{}
+	// The mapping first, then the registration CSV's own names, then
+	// common other names for the fields the mapping leaves out.
 	for _, f := range Header {
-		if spec, ok := p.m.Columns[f]; ok {
-			for _, h := range spec.Headers {
+		spec, ok := p.m.Columns[f]
+		if !ok {
+			continue
+		}
+		for _, h := range spec.Headers {
+			i, err := lookup(h)
+			if err != nil {
+				return err
+			}
+			if i < 0 {
+				return p.fileErr("mapping %s line %d: no column %q in the file (it has %s)", p.m.Name, spec.Line, h, strings.Join(quoteAll(nonEmpty(p.header)), ", "))
+			}
+			p.cols[f] = append(p.cols[f], i)
+			used[i] = true
+		}
+	}
+	for pass := 0; pass < 2; pass++ {
+		for _, f := range Header {
+			if p.cols[f] != nil {
+				continue
+			}
+			names := []string{f}
+			if pass == 1 {
+				names = headerAliases[f]
+			}
+			for _, h := range names {
 				i, err := lookup(h)
 				if err != nil {
 					return err
 				}
-				if i < 0 {
-					return p.fileErr("mapping %s line %d: no column %q in the file (it has %s)", p.m.Name, spec.Line, h, strings.Join(quoteAll(nonEmpty(p.header)), ", "))
+				if i >= 0 && !used[i] {
+					p.cols[f] = []int{i}
+					used[i] = true
+					break
 				}
-				p.cols[f] = append(p.cols[f], i)
-				used[i] = true
 			}
-			continue
 		}
-		i, err := lookup(f)
-		if err != nil {
-			return err
-		}
-		if i >= 0 && !used[i] {
-			p.cols[f] = []int{i}
-			used[i] = true
+	}
+	p.res.Columns = map[string][]string{}
+	for f, cols := range p.cols {
+		for _, c := range cols {
+			p.res.Columns[f] = append(p.res.Columns[f], p.header[c])
 		}
 	}
 	if p.cols[FieldSourceID] == nil {
