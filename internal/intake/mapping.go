@@ -44,7 +44,8 @@ import (
 // nationalities, a space otherwise); a trailing `[solar_hijri]`,
 // `[gregorian]` or `[auto]` gives the calendar of the date_of_birth column.
 // Fields the mapping does not name are still read from a column with their
-// registration CSV name, if there is one; a mapped header missing from the
+// registration CSV name, or else with a common other name ("DOB",
+// "Gender", "First Name", "Mobile", "Tazkira": headerAliases); a mapped header missing from the
 // file is an error naming the mapping line. `FIELD: written=value, ...`
 // maps values of a field before they are parsed (several such lines add
 // up); keys match ignoring case, '-', '_' and repeated spaces, and neither
