@@ -96,6 +96,27 @@ type Options struct {
 	// Types restricts the entry types screened; nil means individuals and
 	// entities (a person is never a vessel or an aircraft).
 	Types []string
+	// Only, when not nil, restricts screening to the entries whose Key is
+	// in it: after a list update, screening everyone against
+	// ChangedKeys(delta) finds every hit the update can have created while
+	// scoring as the full index does.
+	Only map[string]bool
+}
+
+// ChangedKeys returns the keys of the entries a list update added, or
+// changed in a way that can alter a screening result. Hits on removed
+// entries are the caller's to withdraw.
+func ChangedKeys(d lists.Delta) map[string]bool {
+	keys := make(map[string]bool, len(d.Added)+len(d.Changed))
+	for i := range d.Added {
+		keys[d.Added[i].Key()] = true
+	}
+	for _, c := range d.Changed {
+		if c.AffectsScreening() {
+			keys[c.New.Key()] = true
+		}
+	}
+	return keys
 }
 
 // indexedName is one name of one entry, prepared once.
@@ -276,6 +297,9 @@ func (ix *Index) Screen(q Query, opt Options) []Hit {
 			}
 			n := &ix.names[c.name]
 			if !typeAllowed(ix.entries[n.entry].Type, allowed) {
+				continue
+			}
+			if opt.Only != nil && !opt.Only[ix.entries[n.entry].Key()] {
 				continue
 			}
 			b := bests[n.entry]

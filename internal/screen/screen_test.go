@@ -214,3 +214,20 @@ func TestQueryFromRecord(t *testing.T) {
 		t.Error(diff)
 	}
 }
+
+func TestOnlyChanged(t *testing.T) {
+	old := testEntries()[:2]
+	cur := testEntries()
+	cur[1].DOBs = nil // 2676 changed in a way screening sees
+	d := lists.Diff(old, cur)
+	keys := ChangedKeys(d)
+	want := map[string]bool{"ofac-sdn:2676": true, "ofac-sdn:12610": true, "un-sc:TAe.010": true, "ofac-sdn:15036": true}
+	if diff := cmp.Diff(want, keys); diff != "" {
+		t.Errorf("changed keys (-want +got):\n%s", diff)
+	}
+	ix := NewIndex(cur)
+	q := Query{Names: []string{"Mohammad Hassan Akhund", "Ayman Zawahiri"}}
+	if diff := cmp.Diff([]string{"ofac-sdn:2676"}, ids(ix.Screen(q, Options{Only: keys}))); diff != "" {
+		t.Errorf("only changed entries: %s", diff)
+	}
+}
