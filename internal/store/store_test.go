@@ -441,3 +441,54 @@ func TestStoreConcurrentWriters(t *testing.T) {
 		}
 	})
 }
+
+func TestStoreRetentionPurgesArrived(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		now := time.Date(2021, 9, 1, 12, 0, 0, 0, time.UTC)
+		s, err := store.Open(ctx, dsn, store.Options{KEK: newKEK(t), Now: func() time.Time { return now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		recs := family("ngo-a", "R1", 3, muster.CategoryCitizen)
+		ir, err := s.Import(ctx, "t", recs, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SetStage(ctx, "t", store.Scope{}, ir.People[:2], muster.StageArrived, ""); err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(40 * 24 * time.Hour)
+		n, err := s.PurgeArrived(ctx, "retention", now.Add(-30*24*time.Hour))
+		if err != nil || n != 2 {
+			t.Fatalf("PurgeArrived = %d, %v", n, err)
+		}
+		p, err := s.Person(ctx, "", store.Scope{}, ir.People[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Given != "" || len(p.Documents) != 0 || p.Stage != muster.StageArrived {
+			t.Errorf("after retention: %+v", p)
+		}
+		if regs, _ := s.Registrations(ctx, store.Scope{}, p.ID); len(regs) != 1 || regs[0].Record.Given != "" {
+			t.Errorf("registration after retention: %+v", regs)
+		}
+		if ids, _ := s.FindBy(ctx, store.Scope{}, "doc", recs[0].Passport); len(ids) != 0 {
+			t.Errorf("purged person still found by document: %v", ids)
+		}
+		if q, _ := s.Person(ctx, "", store.Scope{}, ir.People[2]); q.Given == "" {
+			t.Error("a person who has not arrived lost their data")
+		}
+		st, _ := s.Status(ctx, store.Scope{})
+		if st.Totals.Out != 2 || st.Totals.Registered != 3 {
+			t.Errorf("counts after retention: %+v", st.Totals)
+		}
+		if n, _ := s.PurgeArrived(ctx, "retention", now); n != 0 {
+			t.Errorf("second run erased %d again", n)
+		}
+		if _, err := s.VerifyAudit(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+}
