@@ -50,6 +50,10 @@ const (
 	ManageUsers   Permission = "manage_users"   // create and disable accounts
 	ViewAudit     Permission = "view_audit"     // read and verify the audit chain
 	Purge         Permission = "purge"          // destroy the data key
+	// GateDevice is held by no account: routes that need it authenticate
+	// a gate device's own token (store.GateOfToken), scoped to one gate
+	// and revocable, and a browser session opens none of them.
+	GateDevice Permission = "gate_device"
 )
 
 // table is THE permission table: every permission and the roles that hold
@@ -77,6 +81,7 @@ var table = map[Permission][]string{
 	ManageUsers:   {RoleAdmin},
 	ViewAudit:     {RoleAdmin},
 	Purge:         {RoleAdmin},
+	GateDevice:    {},
 }
 
 // Allowed reports whether role holds permission p. An unknown permission or
@@ -90,6 +95,10 @@ func Known(p Permission) bool {
 	_, ok := table[p]
 	return ok
 }
+
+// AccountPermission reports whether p is granted to accounts (sessions),
+// as opposed to GateDevice, which only device tokens carry.
+func AccountPermission(p Permission) bool { return p != GateDevice }
 
 // PermissionsOf returns the permissions a role holds, sorted.
 func PermissionsOf(role string) []Permission {

@@ -238,6 +238,13 @@ func (s *Server) apiStatus(w http.ResponseWriter, r *http.Request, rq *request) 
 	return nil
 }
 
+// gateAPI hands gate device requests to internal/gateapi, which checks
+// the device token and that it is for the gate the request names.
+func (s *Server) gateAPI(w http.ResponseWriter, r *http.Request, rq *request) error {
+	s.gate.ServeHTTP(w, r)
+	return nil
+}
+
 // search
 
 type searchData struct {

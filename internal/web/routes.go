@@ -24,6 +24,8 @@ func (s *Server) routeTable() []route {
 		{"POST /case/{id}/stage", auth.SetStage, s.caseStage},
 		{"GET /import", auth.Import, s.importForm},
 		{"POST /import", auth.Import, s.importUpload},
+		{"GET /api/gate/bundle", auth.GateDevice, s.gateAPI},
+		{"POST /api/gate/sync", auth.GateDevice, s.gateAPI},
 		{"GET /admin/purge", auth.Purge, s.purgeForm},
 		{"POST /admin/purge", auth.Purge, s.purge},
 	}

@@ -82,7 +82,9 @@ func (s *Server) wrap(rt route) http.Handler {
 				s.renderError(w, r, rq, err)
 			}
 		}
-		if rt.Perm != auth.Public {
+		// Gate device routes authenticate the device's own token in the
+		// handler; no session opens them.
+		if rt.Perm != auth.Public && auth.AccountPermission(rt.Perm) {
 			if rq.user == nil {
 				if r.Method == http.MethodGet && !api {
 					http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
@@ -108,7 +110,7 @@ func (s *Server) wrap(rt route) http.Handler {
 				return
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload)
-			if rq.sess != nil && rt.Perm != auth.Public {
+			if rq.sess != nil && rt.Perm != auth.Public && auth.AccountPermission(rt.Perm) {
 				if !tokenEqual(r.FormValue("csrf"), rq.sess.CSRF) {
 					fail(muster.Errorf(muster.EFORBIDDEN, "the form expired or came from elsewhere: reload the page and try again"))
 					return

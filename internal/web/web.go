@@ -25,6 +25,7 @@ import (
 
 	"muster"
 	"muster/internal/auth"
+	"muster/internal/gateapi"
 	"muster/internal/store"
 )
 
@@ -80,6 +81,7 @@ type Server struct {
 	// 12 GiB.
 	hashing chan struct{}
 	dummy   func() string // a hash to verify against when no account matches
+	gate    http.Handler  // internal/gateapi, for gate devices
 }
 
 // New returns a Server for cfg. It panics if the embedded templates do not
@@ -108,6 +110,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux(),
 		limiter: newLimiter(cfg.Now), lastStep: map[int64]int64{}, hashing: make(chan struct{}, max(2, runtime.NumCPU()))}
+	s.gate = gateapi.Handler(cfg.Store, gateapi.Options{Logger: cfg.Logger})
 	s.dummy = sync.OnceValue(func() string {
 		h, _ := auth.HashPassword("muster-no-such-account", cfg.PasswordParams)
 		return h

@@ -272,6 +272,9 @@ func (e *env) fill(pattern string) (method, path string) {
 	method, path, _ = strings.Cut(pattern, " ")
 	path = strings.TrimSuffix(path, "{$}")
 	path = strings.ReplaceAll(path, "{file}", "muster.css")
+	if path == "/api/gate/bundle" {
+		path += "?gate=north"
+	}
 	id := e.personA
 	if strings.HasPrefix(path, "/case/") {
 		id = e.caseA
@@ -290,6 +293,10 @@ func (e *env) send(c *client, method, path string) resp {
 	case path == "/import":
 		return c.postFile(path, map[string]string{"csrf": c.csrf}, "more.csv",
 			csvOf("ngo-a,a9,F9,principal,Test,Person,,,,M,1990,,AF,,,,,other_at_risk"))
+	case path == "/api/gate/sync":
+		req, _ := http.NewRequest("POST", e.ts.URL+path, strings.NewReader(`{"gate":"north","checkins":[]}`))
+		req.Header.Set("Content-Type", "application/json")
+		return c.do(req)
 	case path == "/admin/purge":
 		// A wrong phrase: the access check is what is tested here;
 		// TestPurge does the real thing.
@@ -322,6 +329,20 @@ func TestRoutesAgainstPermissionTable(t *testing.T) {
 				continue // TestLogin covers it; it needs no permission
 			}
 			method, path := e.fill(rt.Pattern)
+			if rt.Perm == auth.GateDevice {
+				// No session of any role opens a gate device route: only
+				// a device token does (TestGateAPI).
+				for _, role := range append([]string{"anonymous"}, auth.Roles...) {
+					c := e.client()
+					if role != "anonymous" {
+						c = clients[role]
+					}
+					if r := e.send(c, method, path); r.status != http.StatusUnauthorized {
+						t.Errorf("%s %s: %d, want 401 (device token only)", role, rt.Pattern, r.status)
+					}
+				}
+				continue
+			}
 			// Anonymous.
 			r := e.send(e.client(), method, path)
 			switch {
@@ -764,6 +785,8 @@ func TestRoutePermissions(t *testing.T) {
 		"POST /case/{id}/stage":   auth.SetStage,
 		"GET /import":             auth.Import,
 		"POST /import":            auth.Import,
+		"GET /api/gate/bundle":    auth.GateDevice,
+		"POST /api/gate/sync":     auth.GateDevice,
 		"GET /admin/purge":        auth.Purge,
 		"POST /admin/purge":       auth.Purge,
 	}
@@ -927,6 +950,46 @@ func TestExportCounts(t *testing.T) {
 		evs, _ := e.st.Events(context.Background(), store.EventFilter{Type: muster.EventExport})
 		if len(evs) != 3 || evs[2].Actor != "user:partnerb" {
 			t.Errorf("export events %+v", evs)
+		}
+	})
+}
+
+// TestGateAPI checks that the gate device endpoints are mounted and open
+// only to a live token of the gate the request names.
+func TestGateAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		e := newEnv(t, dsn)
+		ctx := context.Background()
+		for _, g := range []string{"north", "south"} {
+			if err := e.st.AddGate(ctx, "test", store.GateConfig{Name: g, Open: 6 * time.Hour, Close: 18 * time.Hour, Window: time.Hour, Capacity: 50}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tok, err := e.st.NewGateToken(ctx, "test", "north")
+		if err != nil {
+			t.Fatal(err)
+		}
+		get := func(gate, tok string) int {
+			req, _ := http.NewRequest("GET", e.ts.URL+"/api/gate/bundle?gate="+gate, nil)
+			if tok != "" {
+				req.Header.Set("Authorization", "Bearer "+tok)
+			}
+			return e.client().do(req).status
+		}
+		if st := get("north", tok); st != 200 {
+			t.Errorf("own gate: %d, want 200", st)
+		}
+		if st := get("south", tok); st != http.StatusForbidden {
+			t.Errorf("other gate: %d, want 403", st)
+		}
+		if st := get("north", ""); st != http.StatusUnauthorized {
+			t.Errorf("no token: %d, want 401", st)
+		}
+		if _, err := e.st.RevokeGateTokens(ctx, "test", "north"); err != nil {
+			t.Fatal(err)
+		}
+		if st := get("north", tok); st != http.StatusUnauthorized {
+			t.Errorf("revoked token: %d, want 401", st)
 		}
 	})
 }
