@@ -2,6 +2,7 @@ package intake
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -27,8 +28,12 @@ func openCSV(br *bufio.Reader, tab bool) (*csvTable, error) {
 		br.Discard(3) // UTF-8 byte order mark, as Excel's "CSV UTF-8" writes
 	}
 	r := csv.NewReader(in)
-	if tab {
+	switch {
+	case tab:
 		r.Comma = '\t'
+	case semicolonHeader(br):
+		// Excel in many European locales saves "CSV" with semicolons.
+		r.Comma = ';'
 	}
 	r.FieldsPerRecord = -1 // counted by the parser, so that the row is reported, not the file
 	return &csvTable{r: r}, nil
@@ -60,4 +65,12 @@ func csvRowError(pe *csv.ParseError) error {
 		return fmt.Errorf("a quote (\") in the wrong place in a quoted field (line %d): double quotes inside quoted fields", pe.Line)
 	}
 	return fmt.Errorf("%v (line %d)", pe.Err, pe.Line)
+}
+
+// semicolonHeader reports whether the start of the file separates fields
+// with semicolons rather than commas. Every row counts, not just the first,
+// so that a title line above the header does not decide.
+func semicolonHeader(br *bufio.Reader) bool {
+	head, _ := br.Peek(br.Size())
+	return bytes.Count(head, []byte{';'}) > bytes.Count(head, []byte{','})
 }

@@ -235,18 +235,16 @@ func Read(r io.Reader, name string, format Format, opt Options) (*Result, error)
 }
 
 // sniff guesses the format of a file from its first bytes: a ZIP header is
-// XLSX; otherwise the first line's tabs and commas decide.
+// XLSX; otherwise tabs against commas and semicolons decide.
 func sniff(head []byte) Format {
 	if bytes.HasPrefix(head, []byte("PK\x03\x04")) {
 		return FormatXLSX
 	}
 	// UTF-16 (Excel's "Unicode text") keeps tabs and commas as single
 	// bytes next to a zero, so counting them works in either encoding.
-	line := head
-	if i := bytes.IndexByte(line, '\n'); i >= 0 {
-		line = line[:i]
-	}
-	if bytes.Count(line, []byte{'\t'}) > bytes.Count(line, []byte{','}) {
+	// Every row of the start counts, not just the first, so that a title
+	// line above the header does not decide.
+	if tabs := bytes.Count(head, []byte{'\t'}); tabs > bytes.Count(head, []byte{','}) && tabs > bytes.Count(head, []byte{';'}) {
 		return FormatTSV
 	}
 	return FormatCSV

@@ -135,6 +135,9 @@ func TestFormats(t *testing.T) {
 		{"bom", []byte("\xEF\xBB\xBF" + hdr + "ngo,1,,,Ali,,,,,,,,,,,,,\n"), FormatCSV},
 		{"tsv", []byte(tsv), FormatAuto},
 		{"utf16", utf16le(tsv), FormatAuto},
+		{"semicolon", []byte(strings.ReplaceAll(hdr, ",", ";") + "ngo;1;;;Ali;;;;;;;;;;;;;\n"), FormatAuto},
+		{"title with semicolon", []byte("List; NGO\n" + hdr + "ngo,1,,,Ali,,,,,,,,,,,,,\n"), FormatAuto},
+		{"tsv title with comma", []byte("List, NGO\n" + tsv), FormatAuto},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := Read(bytes.NewReader(tc.data), "f", tc.fmt, Options{Now: testNow})
