@@ -139,7 +139,9 @@ type RowError struct {
 	Header []string `json:"-"`
 }
 
-func (e *RowError) Error() string {
+// Error renders "file:line: column: reason". It leaves out Value, which may
+// be personal data, so that the message is safe to log.
+func (e RowError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
 	fmt.Fprintf(&b, ":%d: ", e.Line)
