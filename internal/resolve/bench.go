@@ -194,7 +194,12 @@ func SplinkOptions(d *Data) Options {
 		add("first_name+"+place, Part{first, nil}, Part{f(place), nil})
 		add("dob+"+place, Part{dob, nil}, Part{f(place), nil})
 	}
+	add("soundex(first_name)+dob", Part{first, SoundexKey}, Part{dob, nil})
+	add("soundex(surname)+dob", Part{sur, SoundexKey}, Part{dob, nil})
+	add("soundex(surname)+year", Part{sur, SoundexKey}, Part{dob, YearKey})
+	add("dob", Part{dob, nil})
 	add("email", Part{f("email"), nil})
+	add("email-user", Part{f("email"), emailUser})
 	add("postcode_fake", Part{f("postcode_fake"), nil})
 	return Options{
 		Rules: rules,
@@ -209,6 +214,12 @@ func SplinkOptions(d *Data) Options {
 			return s
 		},
 	}
+}
+
+// emailUser keys on the part of an address before the @.
+func emailUser(s string) []string {
+	u, _, _ := strings.Cut(s, "@")
+	return []string{u}
 }
 
 // PostcodeCmp grades UK-style postcodes: exact, one typo, same district

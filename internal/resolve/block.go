@@ -27,18 +27,31 @@ func On(name string, parts ...Part) Rule {
 	for _, p := range parts {
 		fields = append(fields, p.Field)
 	}
+	// Transforms (the name engine's keys above all) are computed once per
+	// distinct value, not once per record.
+	memo := make([][][]string, len(parts))
 	return Rule{Name: name, Fields: fields, Keys: func(d *Data, i int, dst []string) []string {
 		keys := []string{""}
-		for _, p := range parts {
-			v := d.Value(p.Field, i)
-			if v == "" {
+		for k, p := range parts {
+			id := d.vals[p.Field][i]
+			if id < 0 {
 				return dst
 			}
+			v := d.dict[p.Field][id]
 			var vs []string
 			if p.Fn == nil {
 				vs = []string{v}
 			} else {
-				vs = p.Fn(v)
+				if len(memo[k]) != len(d.dict[p.Field]) {
+					memo[k] = make([][]string, len(d.dict[p.Field]))
+				}
+				if vs = memo[k][id]; vs == nil {
+					vs = p.Fn(v)
+					if vs == nil {
+						vs = []string{}
+					}
+					memo[k][id] = vs
+				}
 			}
 			if len(vs) == 0 {
 				return dst

@@ -2,6 +2,7 @@ package resolve
 
 import (
 	"strings"
+	"sync/atomic"
 
 	"muster"
 	"muster/internal/names"
@@ -144,8 +145,19 @@ func nameKeys(s string) []string { return names.Keys(names.Prepare(s)) }
 // (>= 0.92), near (>= 0.85), partial (>= 0.75), else.
 type NameCmp struct {
 	prep []*names.Prepared
+	toks [][]string // words in the Latin key space
 	m    names.Matcher
+	// Registrations repeat the same few thousand names, so the same two
+	// values meet again and again: a direct-mapped cache of levels per pair
+	// of values (lossy, lock-free) makes the name engine's cost per
+	// distinct pair rather than per record pair.
+	cache []atomic.Uint64
 }
+
+const (
+	nameCacheBits = 20
+	nameIDBits    = 28 // values beyond 2^28 distinct names skip the cache
+)
 
 // NewNameCmp returns a comparator over the name engine.
 func NewNameCmp() *NameCmp { return &NameCmp{} }
@@ -155,11 +167,31 @@ func (c *NameCmp) Levels() []string {
 }
 func (c *NameCmp) Prepare(v []string) {
 	c.prep = make([]*names.Prepared, len(v))
+	c.toks = make([][]string, len(v))
+	c.cache = make([]atomic.Uint64, 1<<nameCacheBits)
 	for i, s := range v {
 		c.prep[i] = names.Prepare(s)
+		c.toks[i] = strings.Fields(names.ToLatin(s))
 	}
 }
 func (c *NameCmp) Level(a, b int32) int {
+	if a > b {
+		a, b = b, a
+	}
+	if b >= 1<<nameIDBits {
+		return c.level(a, b)
+	}
+	k := uint64(a)<<nameIDBits | uint64(b)
+	slot := &c.cache[(k*0x9e3779b97f4a7c15)>>(64-nameCacheBits)]
+	if e := slot.Load(); e>>8 == k && e&0xFF != 0 {
+		return int(e&0xFF) - 1
+	}
+	l := c.level(a, b)
+	slot.Store(k<<8 | uint64(l+1))
+	return l
+}
+
+func (c *NameCmp) level(a, b int32) int {
 	s := c.m.Score(c.prep[a], c.prep[b])
 	switch {
 	case s >= 0.999:
@@ -168,8 +200,36 @@ func (c *NameCmp) Level(a, b int32) int {
 		return 1
 	case s >= 0.85:
 		return 2
-	case s >= 0.75:
+	case s >= 0.75 || c.subset(a, b):
 		return 3
 	}
 	return 4
+}
+
+// subset reports whether every word of the shorter name is, give or take a
+// spelling, a word of the longer one: "Mohammad" for "Mohammad Khalid"
+// when a source kept one given name of two. The name engine counts the
+// missing word heavily (rightly, for screening); here it only makes the
+// agreement partial, and the other fields decide.
+func (c *NameCmp) subset(a, b int32) bool {
+	x, y := c.toks[a], c.toks[b]
+	if len(x) > len(y) {
+		x, y = y, x
+	}
+	if len(x) == 0 || len(x) == len(y) {
+		return false
+	}
+	for _, w := range x {
+		found := false
+		for _, v := range y {
+			if names.TokenSim(w, v) >= 0.9 {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }

@@ -40,13 +40,13 @@ type Options struct {
 
 func (o *Options) defaults() {
 	if o.MaxBlock == 0 {
-		o.MaxBlock = 100
+		o.MaxBlock = 40
 	}
 	if o.Window == 0 {
-		o.Window = 10
+		o.Window = 8
 	}
 	if o.USamples == 0 {
-		o.USamples = 300_000
+		o.USamples = 150_000
 	}
 	if o.EMIterations == 0 {
 		o.EMIterations = 50
@@ -55,7 +55,7 @@ func (o *Options) defaults() {
 		o.Threshold = 0.5
 	}
 	if o.Link == 0 {
-		o.Link = 0.5
+		o.Link = 0.3
 	}
 	if o.Seed == 0 {
 		o.Seed = 1

@@ -82,6 +82,15 @@ func TestRegistrations(t *testing.T) {
 		same:  [][]int{{0, 2}},
 		apart: [][2]int{{0, 1}, {1, 2}},
 	}, {
+		name: "a dropped second given name is the same man; a brother with it is not",
+		recs: []muster.Record{
+			{Source: "webform", SourceID: "g1", Given: "Mohammad Khalid", Family: "Azizi", Father: "Habibullah", DOB: date(1990, 4, 9), Sex: "M", Phones: []string{"+93700333444"}},
+			{Source: "ngo-b", SourceID: "g2", Given: "Mohammad", Family: "Azizi", Father: "Habibullah", DOB: date(1990, 4, 9), Sex: "M", PlaceOfBirth: "Kabul"},
+			{Source: "ngo-b", SourceID: "g3", Given: "Mohammad Karim", Family: "Azizi", Father: "Habibullah", DOB: date(1994, 2, 1), Sex: "M", Phones: []string{"+93700333444"}},
+		},
+		same:  [][]int{{0, 1}},
+		apart: [][2]int{{0, 2}, {1, 2}},
+	}, {
 		name: "birth dates decades apart are different people",
 		recs: []muster.Record{
 			{Source: "webform", SourceID: "d1", Given: "Habib", Family: "Safi", Father: "Wali", DOB: date(1950, 2, 2), Sex: "M", Phones: []string{"+93700999888"}},

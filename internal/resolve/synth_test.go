@@ -105,6 +105,29 @@ var (
 	places = []string{"Kabul", "Herat", "Kandahar", "Mazar-i-Sharif", "Jalalabad", "Kunduz", "Ghazni", "Bamyan", "Khost", "Logar"}
 )
 
+// Afghan given names often carry a prefix or suffix (Abdul Karim, Gul
+// Ahmad, Karim Jan, Ahmad Shah); combining them with the base names gives
+// the generator hundreds of distinct given names instead of dozens.
+var (
+	prefixes = [][2]string{{"", ""}, {"", ""}, {"", ""}, {"Abdul ", "عبدال"}, {"Gul ", "گل "}, {"Mir ", "میر "}, {"Sayed ", "سید "}, {"Haji ", "حاجی "}}
+	suffixes = [][2]string{{"", ""}, {"", ""}, {"", ""}, {" Jan", " جان"}, {" Khan", " خان"}, {" Shah", " شاه"}, {" Gul", " گل"}, {"ullah", "الله"}}
+)
+
+func decorate(rng *rand.Rand, f nameForms, female bool) nameForms {
+	p, s := prefixes[rng.IntN(len(prefixes))], suffixes[rng.IntN(len(suffixes))]
+	if female {
+		p, s = [2]string{}, suffixes[rng.IntN(4)]
+	}
+	if s[0] == "ullah" && p[0] != "" {
+		s = [2]string{}
+	}
+	out := nameForms{arabic: p[1] + f.arabic + s[1]}
+	for _, l := range f.latin {
+		out.latin = append(out.latin, p[0]+l+s[0])
+	}
+	return out
+}
+
 type person struct {
 	given, family, father nameForms
 	compound              *nameForms // a second given word (Mohammad Karim)
@@ -124,7 +147,13 @@ func synth(n int, seed uint64) ([]muster.Record, []int) {
 	var truth []int
 	sources := []string{"webform", "ngo-a", "ngo-b", "mp-office", "consular"}
 	pid, caseNo := 0, 0
-	pick := func(l []nameForms) nameForms { return l[rng.IntN(len(l))] }
+	pick := func(l []nameForms) nameForms {
+		f := l[rng.IntN(len(l))]
+		if len(l) == len(familyNames) {
+			return f
+		}
+		return decorate(rng, f, len(l) == len(femaleNames))
+	}
 	for len(recs) < n {
 		fam := pick(familyNames)
 		grand := pick(maleNames)
