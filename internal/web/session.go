@@ -294,6 +294,9 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, rq *request) err
 	if err := s.store.RevokeSession(r.Context(), rq.token); err != nil {
 		return err
 	}
+	if err := s.store.AppendEvent(r.Context(), &muster.Event{Actor: rq.actor(), Type: "user.logout"}); err != nil {
+		return err
+	}
 	s.log.Info("logout", "req", rq.info.id, "user_id", rq.user.ID)
 	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.cfg.Secure, SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)

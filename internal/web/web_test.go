@@ -523,6 +523,9 @@ func TestLogin(t *testing.T) {
 		if r := s.post("/logout", url.Values{"csrf": {s.csrf}}); r.status != http.StatusSeeOther {
 			t.Errorf("logout: %d", r.status)
 		}
+		if evs, _ := e.st.Events(context.Background(), store.EventFilter{Type: "user.logout"}); len(evs) != 1 || evs[0].Actor != "user:admin" {
+			t.Errorf("logout events %+v", evs)
+		}
 		replay := e.client()
 		replay.c.Jar.SetCookies(mustURL(e.ts.URL), old)
 		if r := replay.get("/dashboard"); r.status != http.StatusSeeOther || !strings.HasPrefix(r.loc, "/login") {
