@@ -67,8 +67,8 @@ type parser struct {
 	region      string
 	order       DateOrder
 	now         time.Time
-	ragged      bool // XLSX: rows end at their last non-empty cell
-	seen        map[string]int
+	ragged      bool              // XLSX: rows end at their last non-empty cell
+	seen        map[[2]string]int // source and id -> line
 	res         *Result
 	queue       []row // rows read while looking for the header
 	natCache    map[string]natResult
@@ -78,7 +78,7 @@ type parser struct {
 }
 
 func newParser(t table, name string, opt Options) (*parser, error) {
-	p := &parser{t: t, name: name, opt: opt, m: opt.Mapping, seen: map[string]int{}, res: &Result{}}
+	p := &parser{t: t, name: name, opt: opt, m: opt.Mapping, seen: map[[2]string]int{}, res: &Result{}}
 	if p.m == nil {
 		p.m = &Mapping{}
 	}
@@ -468,7 +468,7 @@ func (p *parser) row(r row) {
 	if len(errs) > 0 {
 		return
 	}
-	key := rec.Key()
+	key := [2]string{rec.Source, rec.SourceID}
 	if prev, dup := p.seen[key]; dup {
 		reject(FieldSourceID, rec.SourceID, fmt.Sprintf("duplicate: source %q id %q is already on line %d", rec.Source, rec.SourceID, prev))
 		return
@@ -650,7 +650,10 @@ func normalizeEmail(s string) (string, bool) {
 	if dot < 1 || len(domain)-dot-1 < 2 || strings.Contains(domain, "..") {
 		return "", false
 	}
-	return s[:at] + "@" + strings.ToLower(domain), true
+	if lower := strings.ToLower(domain); lower != domain {
+		return s[:at] + "@" + lower, true
+	}
+	return s, true
 }
 
 // splitList splits a list of phones: ; , / | newlines and " or ".
