@@ -33,6 +33,7 @@ type Config struct {
 	OfflineFrom string // a snapshot file (muster gates bundle NAME) to load at start
 	Client      *http.Client
 	SyncEvery   time.Duration    // default 5s
+	Batch       int              // check-ins per sync request; default 500
 	Grace       time.Duration    // accepted before and after a window; default 15m
 	Now         func() time.Time // default time.Now
 	Logger      *slog.Logger
@@ -77,6 +78,9 @@ func Open(ctx context.Context, cfg Config) (*Gate, error) {
 	}
 	if cfg.SyncEvery <= 0 {
 		cfg.SyncEvery = 5 * time.Second
+	}
+	if cfg.Batch <= 0 || cfg.Batch > 1000 {
+		cfg.Batch = 500
 	}
 	if cfg.Grace <= 0 {
 		cfg.Grace = 15 * time.Minute
@@ -243,11 +247,9 @@ func (g *Gate) request(ctx context.Context, method, path string, body []byte) (*
 	return resp, nil
 }
 
-const batch = 500
-
 func (g *Gate) push(ctx context.Context) error {
 	for {
-		cis, err := g.r.pending(ctx, batch)
+		cis, err := g.r.pending(ctx, g.cfg.Batch)
 		if err != nil || len(cis) == 0 {
 			return err
 		}

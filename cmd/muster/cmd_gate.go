@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"muster/internal/gate"
+)
+
+func init() {
+	register("gate", "gate device mode: local replica, scanner page, offline check-in, sync", runGate)
+}
+
+func runGate(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "gate", "--server URL --gate NAME [--db PATH] [--addr 127.0.0.1:8089] [--token TOKEN] | --offline-from BUNDLE")
+	server := fs.String("server", "", "the muster server's URL")
+	name := fs.String("gate", "", "this gate's name")
+	db := fs.String("db", "", "the gate's replica file (default gate-NAME.db)")
+	addr := fs.String("addr", "127.0.0.1:8089", "where the officer's page listens (keep it on localhost)")
+	token := fs.String("token", "", "gate device token from 'muster gates token NAME' (default $MUSTER_GATE_TOKEN)")
+	offline := fs.String("offline-from", "", "load this bundle ('muster gates bundle NAME --out FILE') and work without a server")
+	every := fs.Duration("sync", 5*time.Second, "how often to sync with the server")
+	grace := fs.Duration("grace", 15*time.Minute, "accept passes this long before and after their window")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 || *name == "" || (*server == "" && *offline == "") {
+		fs.Usage()
+		return errUsage
+	}
+	tok := *token
+	if tok == "" {
+		tok = env.Getenv("MUSTER_GATE_TOKEN")
+	}
+	if *server != "" && tok == "" {
+		return fmt.Errorf("a gate token is needed to reach the server: --token or $MUSTER_GATE_TOKEN")
+	}
+	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
+	return gate.Run(ctx, gate.Config{Server: *server, Gate: *name, Token: tok, DB: *db, Addr: *addr, OfflineFrom: *offline,
+		SyncEvery: *every, Grace: *grace, Logger: log,
+		Ready: func(a string) { fmt.Fprintf(env.Stdout, "gate %s: open http://%s/ on this device\n", *name, a) }})
+}
