@@ -17,10 +17,11 @@ func init() {
 }
 
 func runServe(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "serve", "[--db ...] [--key-file ...] [--addr 127.0.0.1:8080] [--secure]")
+	fs := newFlags(env, "serve", "[--db ...] [--key-file ...] [--addr 127.0.0.1:8080] [--secure] [--require-totp=false]")
 	db, key := addDBFlags(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	secure := fs.Bool("secure", false, "mark cookies Secure and send HSTS: set when a TLS proxy fronts muster")
+	requireTOTP := fs.Bool("require-totp", true, "refuse sign-in to accounts (other than gate) without a TOTP second factor; --require-totp=false only for trials")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -36,7 +37,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	// JSON logs on stderr carry ids only; internal/web never logs a name,
 	// document, phone or search query.
 	logger := slog.New(slog.NewJSONHandler(env.Stderr, nil))
-	srv := web.New(web.Config{Store: s, Logger: logger, Secure: *secure,
+	srv := web.New(web.Config{Store: s, Logger: logger, Secure: *secure, RequireTOTP: *requireTOTP,
 		// The admin's purge button does what `muster purge` does, then
 		// stops the server, whose memory still holds the data key.
 		Purge: func(ctx context.Context) error {

@@ -6,6 +6,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	neturl "net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -100,6 +102,12 @@ func TestServe(t *testing.T) {
 	if code, _, errs := runUserCmd(t, env, "a long password 1\n", "user", "add", "alice", "--role", "admin"); code != 0 {
 		t.Fatalf("user add: %s", errs)
 	}
+	code, out0, errs := runUserCmd(t, env, "a long password 2\n", "user", "add", "bea", "--role", "admin", "--totp")
+	if code != 0 {
+		t.Fatalf("user add --totp: %s", errs)
+	}
+	_, rest, _ := strings.Cut(out0, "secret=")
+	secret := strings.FieldsFunc(rest, func(r rune) bool { return r == '&' || r == '\n' })[0]
 	ctx, cancel := context.WithCancel(context.Background())
 	out, errb := &lockedBuffer{}, &lockedBuffer{}
 	e := &Env{Stdin: strings.NewReader(""), Stdout: out, Stderr: errb, Getenv: func(k string) string { return env[k] }}
@@ -128,6 +136,36 @@ func TestServe(t *testing.T) {
 		if r.StatusCode != want {
 			t.Errorf("GET %s: %d, want %d", path, r.StatusCode, want)
 		}
+	}
+	// serve requires a second factor by default: alice (none) is refused
+	// after her password, bea signs in with her code.
+	login := func(name, pw, code string) int {
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		r, err := c.Get(url + "/login")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		_, after, _ := strings.Cut(string(body), `name="login_csrf" value="`)
+		csrf, _, _ := strings.Cut(after, `"`)
+		r, err = c.PostForm(url+"/login", neturl.Values{"login_csrf": {csrf}, "name": {name}, "password": {pw}, "code": {code}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		return r.StatusCode
+	}
+	if st := login("alice", "a long password 1", ""); st != http.StatusForbidden {
+		t.Errorf("alice without a second factor: %d, want 403", st)
+	}
+	totp, err := auth.TOTPCode(secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := login("bea", "a long password 2", totp); st != http.StatusSeeOther {
+		t.Errorf("bea with her code: %d, want 303", st)
 	}
 	cancel()
 	select {

@@ -262,6 +262,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 		}
 		return failed(u, "password")
 	}
+	if u.TOTPSecret == "" && s.cfg.RequireTOTP && auth.NeedsSecondFactor(u.Role) {
+		// Said only after the password matched, so it tells an attacker
+		// nothing they could use.
+		s.log.Warn("login refused: no second factor", "req", rq.info.id, "user_id", u.ID)
+		d.Error = "Your account has no second factor yet, and this server requires one: ask an administrator to run `muster user totp " + u.Name + "` and scan the code."
+		return s.renderLogin(w, r, rq, http.StatusForbidden, d)
+	}
 	if u.TOTPSecret != "" {
 		step, ok := auth.VerifyTOTP(u.TOTPSecret, code, now)
 		s.mu.Lock()

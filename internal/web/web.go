@@ -52,6 +52,10 @@ type Config struct {
 	LockFor time.Duration
 	// MaxUpload is the largest accepted upload in bytes; 0 means 64 MiB.
 	MaxUpload int64
+	// RequireTOTP refuses sign-in to accounts of every role but gate that
+	// have no second factor enrolled (issue 6: a phished password alone
+	// must not open muster).
+	RequireTOTP bool
 	// PasswordParams are the argon2id costs accounts are hashed with; a
 	// login naming no account spends the same time on a dummy hash of
 	// these. Zero means auth.DefaultParams.

@@ -504,6 +504,22 @@ func TestLogin(t *testing.T) {
 			t.Errorf("TOTP code replayed: %d, want 401", r.status)
 		}
 
+		// With RequireTOTP, an account without a second factor cannot sign
+		// in, a gate account can, and one with TOTP still can.
+		e.srv.cfg.RequireTOTP = true
+		if r := e.client().tryLogin("case", testPassword, ""); r.status != http.StatusForbidden || !strings.Contains(r.body, "muster user totp case") {
+			t.Errorf("RequireTOTP, no factor: %d", r.status)
+		}
+		if r := e.client().tryLogin("gate", testPassword, ""); r.status != http.StatusSeeOther {
+			t.Errorf("RequireTOTP, gate: %d", r.status)
+		}
+		e.clock.Add(time.Minute)
+		code, _ = auth.TOTPCode(e.totp, e.clock.Now())
+		if r := e.client().tryLogin("totp", testPassword, code); r.status != http.StatusSeeOther {
+			t.Errorf("RequireTOTP, with factor: %d", r.status)
+		}
+		e.srv.cfg.RequireTOTP = false
+
 		// Session cookie attributes.
 		s := e.client()
 		r := s.tryLogin("admin", testPassword, "")
