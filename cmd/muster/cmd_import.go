@@ -24,6 +24,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	rejects := fs.String("rejects", "", "where --skip-bad-rows writes rejected rows (default FILE.rejects.csv)")
 	template := fs.Bool("template", false, "write an empty registration template (to FILE, or stdout) and exit")
 	actor := fs.String("actor", "cli", "who is importing, for the event log")
+	dateOrder := fs.String("date-order", "", "how the file writes numeric dates: dmy or mdy (default: flag ambiguous ones and keep only their year)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -48,6 +49,15 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	}
 	file := pos[0]
 	opt := intake.Options{Source: *source, SkipBadRows: *skip}
+	switch *dateOrder {
+	case "":
+	case "dmy":
+		opt.DateOrder = intake.OrderDMY
+	case "mdy":
+		opt.DateOrder = intake.OrderMDY
+	default:
+		return fmt.Errorf("--date-order %q: dmy or mdy", *dateOrder)
+	}
 	if *mapping != "" {
 		if opt.Mapping, err = intake.LoadMapping(*mapping); err != nil {
 			return err
@@ -65,11 +75,11 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintln(env.Stderr, res.Rejected[i].Error())
 	}
 	if len(res.Rejected) > 0 && !*skip {
-		fmt.Fprintf(env.Stderr, "%s: %d of %d rows rejected; nothing was imported (fix them, or use --skip-bad-rows)\n", file, len(res.Rejected), res.Rows)
+		fmt.Fprintf(env.Stderr, "%s: %d of %d rows rejected; nothing was imported (fix them, or use --skip-bad-rows)\n", file, res.RejectedRows(), res.Rows)
 		return exitError{1}
 	}
 	if *dryRun {
-		fmt.Fprintf(env.Stdout, "%s: %d rows valid, %d flagged, %d rejected (dry run: nothing written)\n", file, len(res.Records), res.Flagged, len(res.Rejected))
+		fmt.Fprintf(env.Stdout, "%s: %d rows valid, %d flagged, %d rejected (dry run: nothing written)\n", file, len(res.Records), res.Flagged, res.RejectedRows())
 		if len(res.Rejected) > 0 {
 			return exitError{1}
 		}
@@ -91,7 +101,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		if err := f.Close(); err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stderr, "%s: %d rejected rows written to %s\n", file, len(res.Rejected), path)
+		fmt.Fprintf(env.Stderr, "%s: %d rejected rows written to %s\n", file, res.RejectedRows(), path)
 	}
 	s, err := openStore(ctx, env, *db, *key)
 	if err != nil {
@@ -106,7 +116,15 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("%s: nothing was imported: %w", file, err)
 	}
 	fmt.Fprintf(env.Stdout, "%s: %d rows: %d new, %d updated, %d unchanged, %d new cases, %d flagged, %d rejected (%.1fs)\n",
-		file, res.Rows, ir.Created, ir.Updated, ir.Unchanged, ir.Cases, res.Flagged, len(res.Rejected), time.Since(start).Seconds())
+		file, res.Rows, ir.Created, ir.Updated, ir.Unchanged, ir.Cases, res.Flagged, res.RejectedRows(), time.Since(start).Seconds())
+	// Registrations are resolved on arrival: the same person from several
+	// sources becomes one person.
+	rs, err := ops.ResolveAll(ctx, s, *actor)
+	if err != nil {
+		return fmt.Errorf("%s: imported, but resolution failed: %w", file, err)
+	}
+	fmt.Fprintf(env.Stdout, "resolved %d registrations into %d people: %d merged, %d pairs for a reviewer\n",
+		rs.Registrations, rs.Clusters-rs.Refused, rs.Merged, rs.Queued)
 	// Everyone new or changed is screened on arrival against the loaded lists.
 	sc, err := ops.NewScreener(ctx, s, 0)
 	if err != nil {
@@ -116,7 +134,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintln(env.Stderr, "no watchlists loaded: nobody was screened (muster lists load PATH)")
 		return nil
 	}
-	sum, err := sc.ScreenPeople(ctx, *actor, ir.People)
+	sum, err := sc.ScreenPeople(ctx, *actor, append(ir.People, rs.Survivors...))
 	if err != nil {
 		return fmt.Errorf("%s: imported, but screening failed (run muster lists load to re-screen): %w", file, err)
 	}

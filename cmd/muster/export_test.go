@@ -23,7 +23,7 @@ func TestExport(t *testing.T) {
 			t.Fatalf("export --hxl: %s", errs)
 		}
 		want := "Operation,Category,Stage,People\n#meta+operation,#population+type,#status+stage,#affected+num\n" +
-			"muster operation,citizen,registered,<5\nmuster operation,dual_national,registered,<5\nmuster operation,siv_applicant,registered,<5\n" +
+			"muster operation,citizen,resolved,<5\nmuster operation,dual_national,resolved,<5\nmuster operation,siv_applicant,resolved,<5\n" +
 			"muster operation,all,registered,6\nmuster operation,all,out,0\nmuster operation,all,still_left,6\n"
 		if out != want {
 			t.Errorf("hxl:\n%s\nwant:\n%s", out, want)

@@ -30,7 +30,7 @@ func TestPlanPassManifestCommands(t *testing.T) {
 			return out
 		}
 		must("", "import", "testdata/registrations.csv")
-		must("6 people moved", "stage", "approved", "--from", "registered")
+		must("6 people moved", "stage", "approved", "--from", "resolved")
 		must("gate Abbey: 4 people per 30m0s", "gates", "add", "Abbey", "--capacity", "4", "--window", "30m", "--open", "00:00-24:00")
 		must("gate North", "gates", "add", "North", "--capacity", "2", "--window", "1h", "--open", "06:00-18:00")
 		if code, _, errs := runCmd(t, env, "gates", "add", "Bad", "--open", "18:00-06:00"); code == 0 || !strings.Contains(errs, "HH:MM") {

@@ -14,13 +14,13 @@ import (
 type mergeRecord struct {
 	Into          int64           `json:"into"`
 	Registrations []int64         `json:"registrations"`
-	Stage         muster.Stage    `json:"stage"`           // the absorbed person's stage
-	IntoStage     muster.Stage    `json:"into_stage"`      // the survivor's stage before
-	CaseFrom      int64           `json:"case_from"`       // absorbed person's case
-	CaseInto      int64           `json:"case_into"`       // survivor's case
-	CaseMembers   []int64         `json:"case_members"`    // members moved with the case (when the cases merged)
-	CaseSources   [][2]string     `json:"case_sources"`    // source refs moved with the case
-	Hits          []int64         `json:"hits,omitempty"`  // hits moved to the survivor
+	Stage         muster.Stage    `json:"stage"`          // the absorbed person's stage
+	IntoStage     muster.Stage    `json:"into_stage"`     // the survivor's stage before
+	CaseFrom      int64           `json:"case_from"`      // absorbed person's case
+	CaseInto      int64           `json:"case_into"`      // survivor's case
+	CaseMembers   []int64         `json:"case_members"`   // members moved with the case (when the cases merged)
+	CaseSources   [][2]string     `json:"case_sources"`   // source refs moved with the case
+	Hits          []int64         `json:"hits,omitempty"` // hits moved to the survivor
 	Reason        string          `json:"reason,omitempty"`
 	Evidence      json.RawMessage `json:"evidence,omitempty"`
 }

@@ -1,0 +1,131 @@
+package ops
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+
+	"muster/internal/resolve"
+	"muster/internal/store"
+)
+
+// ReviewFloor is the match probability from which a pair the engine did
+// not merge goes to a human: below it, the pair is taken as two people.
+const ReviewFloor = 0.5
+
+// ResolveSummary counts what a resolution run did.
+type ResolveSummary struct {
+	Registrations int `json:"registrations"`
+	Clusters      int `json:"clusters"`
+	Merged        int `json:"merged"`
+	Refused       int `json:"refused_cannot_link"`
+	Queued        int `json:"queued_for_review"`
+	Resolved      int `json:"moved_to_resolved"`
+	// Survivors are the people who absorbed others: their data changed, so
+	// screening must look at them again.
+	Survivors []int64 `json:"-"`
+}
+
+// ResolveAll links every live registration in the store with the
+// record-linkage engine (model estimated from the data, no labels), merges
+// the people each cluster spans into its oldest person, queues doubtful
+// pairs for a reviewer, and moves everyone considered to resolved. Pairs a
+// reviewer called different people are never merged; merges already made
+// are never split by the engine (only a human's undo splits).
+func ResolveAll(ctx context.Context, s *store.Store, actor string) (ResolveSummary, error) {
+	var sum ResolveSummary
+	regs, err := s.AllRegistrations(ctx)
+	if err != nil {
+		return sum, err
+	}
+	sum.Registrations = len(regs)
+	if len(regs) > 1 {
+		d := resolve.NewRegistrations()
+		for i := range regs {
+			if err := resolve.AddRecord(d, &regs[i].Record); err != nil {
+				return sum, err
+			}
+		}
+		opt := resolve.RegistrationOptions(d)
+		opt.KeepCandidates = true
+		res, err := resolve.Resolve(ctx, d, opt)
+		if err != nil {
+			return sum, err
+		}
+		cl, err := s.CannotLink(ctx)
+		if err != nil {
+			return sum, err
+		}
+		// People each cluster spans, oldest first.
+		span := map[int32][]int64{}
+		for i, c := range res.Cluster {
+			span[c] = appendUniq(span[c], regs[i].PersonID)
+		}
+		sum.Clusters = len(span)
+		survivorOf := map[int64]int64{}
+		keys := make([]int32, 0, len(span))
+		for c := range span {
+			keys = append(keys, c)
+		}
+		sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+		for _, c := range keys {
+			ps := span[c]
+			sort.Slice(ps, func(i, j int) bool { return ps[i] < ps[j] })
+			into := ps[0]
+			for _, p := range ps[1:] {
+				if store.IsCannotLink(cl, into, p) {
+					sum.Refused++
+					continue
+				}
+				ev, _ := json.Marshal(map[string]any{"engine": "fellegi-sunter", "cluster": c})
+				if _, err := s.Merge(ctx, actor, into, p, "record linkage", ev); err != nil {
+					return sum, err
+				}
+				survivorOf[p] = into
+				sum.Merged++
+				sum.Survivors = appendUniq(sum.Survivors, into)
+			}
+		}
+		live := func(p int64) int64 {
+			if q, ok := survivorOf[p]; ok {
+				return q
+			}
+			return p
+		}
+		// Doubtful pairs: scored by blocking, not merged, above the floor.
+		var pairs []store.ReviewPair
+		seen := map[[2]int64]bool{}
+		for _, ij := range res.Candidates {
+			i, j := int(ij>>32), int(ij&0xFFFFFFFF)
+			a, b := live(regs[i].PersonID), live(regs[j].PersonID)
+			if a == b || res.Cluster[i] == res.Cluster[j] {
+				continue
+			}
+			_, p, veto := res.Score(i, j)
+			if veto || p < ReviewFloor {
+				continue
+			}
+			k := [2]int64{min(a, b), max(a, b)}
+			if seen[k] || store.IsCannotLink(cl, a, b) {
+				continue
+			}
+			seen[k] = true
+			expl, _ := json.Marshal(res.Explain(i, j))
+			pairs = append(pairs, store.ReviewPair{PersonA: a, PersonB: b, Score: p, Explanation: expl})
+		}
+		if sum.Queued, err = s.AddReviews(ctx, actor, pairs); err != nil {
+			return sum, err
+		}
+	}
+	sum.Resolved, err = s.MarkResolved(ctx, actor)
+	return sum, err
+}
+
+func appendUniq(xs []int64, x int64) []int64 {
+	for _, y := range xs {
+		if y == x {
+			return xs
+		}
+	}
+	return append(xs, x)
+}
