@@ -9,12 +9,15 @@
 package gateapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"muster"
 	"muster/internal/store"
@@ -37,7 +40,7 @@ type SyncRequest struct {
 
 // Handler serves the gate API over s.
 func Handler(s *store.Store, opt Options) http.Handler {
-	h := &handler{s: s, log: opt.Logger}
+	h := &handler{s: s, log: opt.Logger, c: &committer{s: s}}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -50,6 +53,7 @@ func Handler(s *store.Store, opt Options) http.Handler {
 type handler struct {
 	s   *store.Store
 	log *slog.Logger
+	c   *committer
 }
 
 // auth returns the gate the request's bearer token is for, and checks it
@@ -110,7 +114,7 @@ func (h *handler) sync(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, muster.Errorf(muster.EINVALID, "at most %d check-ins per request", MaxBatch))
 		return
 	}
-	res, err := h.s.RecordCheckIns(r.Context(), gate, req.CheckIns)
+	res, err := h.c.record(r.Context(), gate, req.CheckIns)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -150,4 +154,90 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status = http.StatusRequestEntityTooLarge
 	}
 	writeJSON(w, status, map[string]string{"error": msg, "code": code})
+}
+
+// committer groups the sync requests that arrive while a commit is running
+// into the next transaction (group commit), so that 200 gates syncing at
+// once cost a few commits, not 200 queued ones. Each request still gets
+// its own result; if a grouped transaction fails, its requests are retried
+// one by one so that one request cannot fail another's.
+type committer struct {
+	s       *store.Store
+	mu      sync.Mutex
+	queue   []*pending
+	running bool
+}
+
+type pending struct {
+	req  store.GateCheckIns
+	res  *store.SyncResult
+	err  error
+	done chan struct{}
+}
+
+// maxGroup bounds the check-ins of one grouped transaction.
+const maxGroup = 4 * MaxBatch
+
+func (c *committer) record(ctx context.Context, gate string, cis []store.CheckIn) (*store.SyncResult, error) {
+	p := &pending{req: store.GateCheckIns{Gate: gate, CheckIns: cis}, done: make(chan struct{})}
+	c.mu.Lock()
+	c.queue = append(c.queue, p)
+	if !c.running {
+		c.running = true
+		go c.loop()
+	}
+	c.mu.Unlock()
+	select {
+	case <-p.done:
+		return p.res, p.err
+	case <-ctx.Done():
+		// The commit goes on without us; the gate resends and the event
+		// ids make that harmless.
+		return nil, ctx.Err()
+	}
+}
+
+// loop commits queued requests until the queue is empty, then exits.
+func (c *committer) loop() {
+	for {
+		c.mu.Lock()
+		n, k := 0, 0
+		for k < len(c.queue) && (k == 0 || n+len(c.queue[k].req.CheckIns) <= maxGroup) {
+			n += len(c.queue[k].req.CheckIns)
+			k++
+		}
+		batch := c.queue[:k:k]
+		c.queue = c.queue[k:]
+		if len(batch) == 0 {
+			c.running = false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		c.commit(batch)
+	}
+}
+
+func (c *committer) commit(batch []*pending) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	reqs := make([]store.GateCheckIns, len(batch))
+	for i, p := range batch {
+		reqs[i] = p.req
+	}
+	res, err := c.s.RecordCheckInsBatch(ctx, reqs)
+	if err != nil && len(batch) > 1 {
+		for _, p := range batch {
+			c.commit([]*pending{p})
+		}
+		return
+	}
+	for i, p := range batch {
+		if err != nil {
+			p.err = err
+		} else {
+			p.res = res[i]
+		}
+		close(p.done)
+	}
 }

@@ -1026,59 +1026,29 @@ var eventIDRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
 // may resend any batch any number of times, and a crash of either side at
 // any moment loses or doubles nothing.
 func (s *Store) RecordCheckIns(ctx context.Context, gate string, cis []CheckIn) (*SyncResult, error) {
-	res := &SyncResult{Accepted: []string{}, Rejected: map[string]string{}}
+	res, err := s.RecordCheckInsBatch(ctx, []GateCheckIns{{Gate: gate, CheckIns: cis}})
+	if err != nil {
+		return nil, err
+	}
+	return res[0], nil
+}
+
+// GateCheckIns is one gate's sync request.
+type GateCheckIns struct {
+	Gate     string
+	CheckIns []CheckIn
+}
+
+// RecordCheckInsBatch is RecordCheckIns for several gates' requests in one
+// transaction (group commit: one commit, one audit-chain lock and one
+// fsync for all), with one result per request.
+func (s *Store) RecordCheckInsBatch(ctx context.Context, reqs []GateCheckIns) ([]*SyncResult, error) {
+	var out []*SyncResult
 	err := s.write(ctx, func(tx *sql.Tx, now time.Time) error {
-		res.Accepted, res.Duplicates, res.Rejected = []string{}, nil, map[string]string{}
-		for _, ci := range cis {
-			if !eventIDRE.MatchString(ci.EventID) {
-				res.Rejected[ci.EventID] = "bad event id"
-				continue
-			}
-			pid, err := ParsePassID(ci.PassID)
-			if err != nil {
-				res.Rejected[ci.EventID] = "bad pass id"
-				continue
-			}
-			var caseID int64
-			var passGate sql.NullString
-			err = tx.QueryRowContext(ctx, `SELECT p.case_id, (SELECT gate FROM callforward WHERE pass_id = $1) FROM pass_people pp JOIN persons p ON p.id = pp.person_id
-				WHERE pp.pass_id = $1 AND pp.person_id = $2`, int64(pid), ci.PersonID).Scan(&caseID, &passGate)
-			if errors.Is(err, sql.ErrNoRows) {
-				res.Rejected[ci.EventID] = "person not on that pass"
-				continue
-			} else if err != nil {
-				return err
-			}
-			r, err := tx.ExecContext(ctx, `INSERT INTO checkins (event_id, gate, person_id, case_id, pass_id, method, at, received, duplicate)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0) ON CONFLICT (event_id) DO NOTHING`,
-				ci.EventID, gate, ci.PersonID, caseID, int64(pid), ci.Method, ci.At.UnixMicro(), now.UnixMicro())
-			if err != nil {
-				return err
-			}
-			res.Accepted = append(res.Accepted, ci.EventID)
-			if n, _ := r.RowsAffected(); n == 0 {
-				continue // sent before: already stored, nothing more to do
-			}
-			var others int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM checkins WHERE person_id = $1 AND event_id <> $2`, ci.PersonID, ci.EventID).Scan(&others); err != nil {
-				return err
-			}
-			dup := others > 0
-			if dup {
-				if _, err := tx.ExecContext(ctx, `UPDATE checkins SET duplicate = 1 WHERE person_id = $1`, ci.PersonID); err != nil {
-					return err
-				}
-				res.Duplicates = append(res.Duplicates, ci.EventID)
-			}
-			if err := s.appendEvent(ctx, tx, &muster.Event{ID: ci.EventID, Actor: "gate:" + gate, Type: muster.EventCheckIn, PersonID: ci.PersonID, CaseID: caseID, At: now,
-				Data: jsonRaw(map[string]any{"gate": gate, "pass": ci.PassID, "method": ci.Method, "gate_time": ci.At, "duplicate": dup, "pass_gate": passGate.String})}); err != nil {
-				return err
-			}
-			if _, err := s.stageTx(ctx, tx, now, "gate:"+gate, []int64{ci.PersonID}, muster.StageCheckedIn, "admitted at "+gate,
-				muster.StageApproved, muster.StageCalled, muster.StageNoShow); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE callforward SET state = $1, updated = $2 WHERE pass_id = $3`, CallCheckedIn, now.UnixMicro(), int64(pid)); err != nil {
+		out = make([]*SyncResult, len(reqs))
+		for i, r := range reqs {
+			out[i] = &SyncResult{Accepted: []string{}, Rejected: map[string]string{}}
+			if err := s.recordCheckIns(ctx, tx, now, r.Gate, r.CheckIns, out[i]); err != nil {
 				return err
 			}
 		}
@@ -1087,7 +1057,79 @@ func (s *Store) RecordCheckIns(ctx context.Context, gate string, cis []CheckIn) 
 	if err != nil {
 		return nil, err
 	}
-	return res, nil
+	return out, nil
+}
+
+func (s *Store) recordCheckIns(ctx context.Context, tx *sql.Tx, now time.Time, gate string, cis []CheckIn, res *SyncResult) error {
+	actor := "gate:" + gate
+	for _, ci := range cis {
+		if !eventIDRE.MatchString(ci.EventID) {
+			res.Rejected[ci.EventID] = "bad event id"
+			continue
+		}
+		pid, err := ParsePassID(ci.PassID)
+		if err != nil {
+			res.Rejected[ci.EventID] = "bad pass id"
+			continue
+		}
+		var caseID int64
+		var stage, cat, partner string
+		var passGate, passState sql.NullString
+		err = tx.QueryRowContext(ctx, `SELECT p.case_id, p.stage, p.category, p.partner, cf.gate, cf.state
+			FROM pass_people pp JOIN persons p ON p.id = pp.person_id LEFT JOIN callforward cf ON cf.pass_id = pp.pass_id
+			WHERE pp.pass_id = $1 AND pp.person_id = $2 AND p.merged_into IS NULL`, int64(pid), ci.PersonID).
+			Scan(&caseID, &stage, &cat, &partner, &passGate, &passState)
+		if errors.Is(err, sql.ErrNoRows) {
+			res.Rejected[ci.EventID] = "person not on that pass"
+			continue
+		} else if err != nil {
+			return err
+		}
+		r, err := tx.ExecContext(ctx, `INSERT INTO checkins (event_id, gate, person_id, case_id, pass_id, method, at, received, duplicate)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0) ON CONFLICT (event_id) DO NOTHING`,
+			ci.EventID, gate, ci.PersonID, caseID, int64(pid), ci.Method, ci.At.UnixMicro(), now.UnixMicro())
+		if err != nil {
+			return err
+		}
+		res.Accepted = append(res.Accepted, ci.EventID)
+		if n, _ := r.RowsAffected(); n == 0 {
+			continue // sent before: already stored, nothing more to do
+		}
+		var others int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM checkins WHERE person_id = $1 AND event_id <> $2`, ci.PersonID, ci.EventID).Scan(&others); err != nil {
+			return err
+		}
+		dup := others > 0
+		if dup {
+			if _, err := tx.ExecContext(ctx, `UPDATE checkins SET duplicate = 1 WHERE person_id = $1`, ci.PersonID); err != nil {
+				return err
+			}
+			res.Duplicates = append(res.Duplicates, ci.EventID)
+		}
+		if err := s.appendEventPartner(ctx, tx, &muster.Event{ID: ci.EventID, Actor: actor, Type: muster.EventCheckIn, PersonID: ci.PersonID, CaseID: caseID, At: now,
+			Data: jsonRaw(map[string]any{"gate": gate, "pass": ci.PassID, "method": ci.Method, "gate_time": ci.At, "duplicate": dup, "pass_gate": passGate.String})},
+			partner, muster.Category(cat)); err != nil {
+			return err
+		}
+		// Only people still waiting move: someone withdrawn or denied who
+		// was admitted anyway is recorded above, not counted as moving.
+		switch from := muster.Stage(stage); from {
+		case muster.StageApproved, muster.StageCalled, muster.StageNoShow:
+			if _, err := tx.ExecContext(ctx, `UPDATE persons SET stage = $1, updated = $2 WHERE id = $3`, string(muster.StageCheckedIn), now.UnixMicro(), ci.PersonID); err != nil {
+				return err
+			}
+			if err := s.appendEventPartner(ctx, tx, &muster.Event{Actor: actor, Type: muster.EventStage, PersonID: ci.PersonID, CaseID: caseID, At: now,
+				From: from, To: muster.StageCheckedIn, Data: jsonRaw(map[string]string{"reason": "admitted at " + gate})}, partner, muster.Category(cat)); err != nil {
+				return err
+			}
+		}
+		if passState.String == CallCalled {
+			if _, err := tx.ExecContext(ctx, `UPDATE callforward SET state = $1, updated = $2 WHERE pass_id = $3 AND state = $4`, CallCheckedIn, now.UnixMicro(), int64(pid), CallCalled); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // CheckInRecord is a stored check-in.
