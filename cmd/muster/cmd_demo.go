@@ -94,7 +94,9 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		if err := f.Close(); err != nil {
 			return err
 		}
-		res, err := intake.ReadFile(path, intake.Options{})
+		// The partners write numeric dates day first (dd/mm/yyyy), as
+		// their mapping would say.
+		res, err := intake.ReadFile(path, intake.Options{DateOrder: intake.OrderDMY})
 		if err != nil {
 			return err
 		}
@@ -110,7 +112,14 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stderr, "registered %d rows in %.1fs; the files are in %s\n", total, time.Since(start).Seconds(), dataDir)
 
-	// 2. Screen everyone against the real UN list (embedded).
+	// 2. Resolve: the same family sent by two partners becomes one.
+	rs, err := ops.ResolveAll(ctx, s, "demo")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "resolved %d registrations: %d merged into other people, %d pairs for a reviewer\n", rs.Registrations, rs.Merged, rs.Queued)
+
+	// 3. Screen everyone against the real UN list (embedded).
 	un, err := demo.UNList()
 	if err != nil {
 		return err
@@ -127,14 +136,14 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(env.Stderr, "screened %d people against %d entries of the %s: %d hits for a screener\n",
 		ld.Rescanned, ld.Lists[0].Entries, demo.UNListSource, ld.Rescreen.NewHits)
 
-	// 3. Move people along, as coordinators and gates would over a day:
+	// 4. Move people along, as coordinators and gates would over a day:
 	// simulated decisions through the same store calls the UI makes.
 	if err := simulateDay(ctx, s, &clock); err != nil {
 		return err
 	}
 	clock = time.Now().UTC()
 
-	// 4. An administrator to sign in with.
+	// 5. An administrator to sign in with.
 	pw := randomPassword()
 	hash, err := auth.HashPassword(pw, auth.DefaultParams)
 	if err != nil {
