@@ -571,45 +571,56 @@ func (g *Gate) typedDocument(ctx context.Context, b *pass.Bundle, number string)
 // document admits the holder of a document number: on the current case
 // when one is open, else on whichever pass at this gate binds it.
 func (g *Gate) document(ctx context.Context, b *pass.Bundle, number, method string) (*Result, error) {
-	var candidates []string
-	if g.current != "" {
-		candidates = []string{g.current}
-	} else {
-		var err error
-		if candidates, err = g.r.allPasses(ctx); err != nil {
-			return nil, err
-		}
+	hs, err := g.r.hashes(ctx, g.current)
+	if err != nil {
+		return nil, err
 	}
-	for _, id := range candidates {
-		pid, err := store.ParsePassID(id)
-		if err != nil {
-			continue
-		}
-		h := pass.HashDocument(b.DocKey, pid, number)
-		if h == (pass.Hash{}) {
-			break
-		}
-		p, err := g.r.passByID(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if p == nil {
-			continue
-		}
-		for i, per := range p.People {
-			if !hmac.Equal(per.Hash[:], h[:]) {
+	var (
+		last    string
+		want    pass.Hash
+		refusal *Result
+	)
+	for _, ph := range hs {
+		if ph.passID != last {
+			last = ph.passID
+			pid, err := store.ParsePassID(ph.passID)
+			if err != nil {
 				continue
 			}
-			if g.current == "" {
-				if r, err := g.window(ctx, p); r != nil || err != nil {
-					return r, err
+			want = pass.HashDocument(b.DocKey, pid, number)
+		}
+		if want == (pass.Hash{}) || !hmac.Equal(ph.hash[:], want[:]) {
+			continue
+		}
+		p, err := g.r.passByID(ctx, ph.passID)
+		if err != nil {
+			return nil, err
+		}
+		if p == nil || ph.idx >= len(p.People) {
+			continue
+		}
+		if g.current == "" {
+			// The document may be on an old pass too (moved, used): a
+			// refusal counts only when no other pass admits it.
+			r, err := g.window(ctx, p)
+			if err != nil {
+				return nil, err
+			}
+			if r == nil {
+				if r, err = g.open(p); err != nil {
+					return nil, err
 				}
-				if r, err := g.open(p); err != nil || !r.OK {
-					return r, err
+				if r.OK {
+					return g.admit(ctx, p, ph.idx, method)
 				}
 			}
-			return g.admit(ctx, p, i, method)
+			refusal = r
+			continue
 		}
+		return g.admit(ctx, p, ph.idx, method)
+	}
+	if refusal != nil {
+		return refusal, nil
 	}
 	r := red(ReasonNotOnPass, "this document is not on the pass: do not admit on this pass")
 	if g.current == "" {

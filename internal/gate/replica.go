@@ -233,23 +233,33 @@ func (r *replica) passWhere(ctx context.Context, cond string, arg any) (*passRow
 	return &p, rows.Err()
 }
 
-// allPasses returns every pass id, for finding a person by document when
-// no pass was scanned.
-func (r *replica) allPasses(ctx context.Context) ([]string, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT pass_id FROM passes ORDER BY start_at`)
+// hashes returns every (pass, person index, document hash) of the
+// replica, or of one pass, for finding a person by document: the hash
+// depends on the pass id, so each pass's is computed and compared here.
+func (r *replica) hashes(ctx context.Context, passID string) ([]passHash, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT pass_id, idx, hash FROM pass_people WHERE ($1 = '' OR pass_id = $1) ORDER BY pass_id, idx`, passID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []string
+	var out []passHash
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var h passHash
+		var hx string
+		if err := rows.Scan(&h.passID, &h.idx, &hx); err != nil {
 			return nil, err
 		}
-		out = append(out, id)
+		b, _ := hex.DecodeString(hx)
+		copy(h.hash[:], b)
+		out = append(out, h)
 	}
 	return out, rows.Err()
+}
+
+type passHash struct {
+	passID string
+	idx    int
+	hash   pass.Hash
 }
 
 func (r *replica) revoked(ctx context.Context, id string) (bool, error) {
