@@ -192,10 +192,17 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, rq *request
 	return s.render(w, r, rq, status, "login", "Sign in", d)
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site: a path of plain URL
+// characters only, since browsers drop tabs and newlines and read "\\" as
+// "/", which would turn "/\t/evil.example" into another site.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") {
 		return "/"
+	}
+	for _, c := range next {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("/-_.~%?=&+", c)) {
+			return "/"
+		}
 	}
 	return next
 }
