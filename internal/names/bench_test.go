@@ -65,6 +65,27 @@ func BenchmarkCompare(b *testing.B) {
 	})
 }
 
+// BenchmarkCompareList compares names of the UN list with each other: in
+// screening most compared pairs are different people.
+func BenchmarkCompareList(b *testing.B) {
+	rows := readTSV(b, "testdata/un-sc-arabic-latin.tsv")
+	var ps []*Prepared
+	for _, r := range rows {
+		ps = append(ps, Prepare(r[1]), Prepare(r[2]))
+	}
+	var m Matcher
+	b.ReportAllocs()
+	i, j := 0, 1
+	for b.Loop() {
+		m.Compare(ps[i], ps[j])
+		j++
+		if j == len(ps) {
+			i = (i + 1) % len(ps)
+			j = 0
+		}
+	}
+}
+
 func BenchmarkPrepare(b *testing.B) {
 	b.ReportAllocs()
 	i := 0

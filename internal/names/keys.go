@@ -6,71 +6,94 @@ import "sort"
 // are too frequent to be retrieval keys on their own.
 const keyCommonWeight = 0.5
 
+// minKeySkel is the shortest consonant skeleton that is a key on its own;
+// shorter ones (Gul "kl", Noor "nr") match too much of a list and are keys
+// only paired with another token of the name.
+const minKeySkel = 3
+
 // Keys returns candidate-retrieval keys for a prepared name. Two names of
 // one person in different transliterations or scripts share at least one
-// key with high probability; keys come from the consonant skeleton of each
-// token ("k:" + skeleton) and of each adjacent pair written as one word (so
-// split and merged tokens meet). A common token is not a key by itself
-// unless the name has nothing rarer; then pairs of its tokens are ("p:").
+// key with high probability, while a common or short token alone is not a
+// key (it would retrieve much of a list) unless it is the whole name.
+//
+//   - "k:" + consonant skeleton of each distinctive token (and of its
+//     h-less and dh/th variants, and without a glued al-), and of each
+//     adjacent pair written as one word, so that split and merged tokens
+//     meet;
+//   - "d:" + a skeleton of four or more consonants and each of its
+//     one-deletion variants, so that skeletons one consonant apart meet;
+//   - "p:" + two skeletons, for pairs of tokens at least one of which is
+//     common or short (Gul Agha, Mohammad Nabi);
+//   - when no token of the name's own (not optional) is distinctive,
+//     "k:" + the skeleton of each token, and for a name of one very short
+//     token, "t:" + its key.
+//
 // Keys are sorted and distinct.
 func Keys(p *Prepared) []string {
 	var keys []string
-	rare := 0
-	for _, t := range p.toks {
-		if t.father {
+	var own []*ptok
+	hasStrong := false
+	for i := range p.toks {
+		t := &p.toks[i]
+		if t.father || t.org {
 			continue
 		}
-		if len(t.skel) < 2 {
-			// Short tokens (Lau, Chi, Wai; Ali) have no skeleton worth a
-			// key; the token itself is one unless it is common.
-			if len(t.key) >= 2 && t.weight >= keyCommonWeight && !t.kindOpt {
-				keys = append(keys, "t:"+t.key)
-				rare++
-			}
-			continue
-		}
-		if t.optional && t.weight < keyCommonWeight {
-			continue
-		}
-		if t.weight >= keyCommonWeight {
+		strong := len(t.skel) >= minKeySkel && t.weight >= keyCommonWeight
+		if strong {
 			keys = appendSkelKeys(keys, t.code[:t.n])
 			if t.alt != nil {
 				keys = appendSkelKeys(keys, t.alt.code[:t.alt.n])
 			}
-			rare++
+		}
+		if !t.kindOpt {
+			own = append(own, t)
+			hasStrong = hasStrong || strong
+		}
+	}
+	if !hasStrong {
+		// Nothing distinctive (Abdullah Khan, Mohammad Omar): each token
+		// is a key, or the name could not be found from its parts.
+		for _, t := range own {
+			if len(t.skel) >= 2 {
+				keys = append(keys, "k:"+t.skel)
+			}
+		}
+	}
+	// Pairs involving a weak token.
+	for i, a := range own {
+		for _, b := range own[i+1:] {
+			if a.skel == "" || b.skel == "" || a.skel == b.skel {
+				continue
+			}
+			aStrong := len(a.skel) >= minKeySkel && a.weight >= keyCommonWeight
+			bStrong := len(b.skel) >= minKeySkel && b.weight >= keyCommonWeight
+			if aStrong && bStrong {
+				continue
+			}
+			x, y := a.skel, b.skel
+			if x > y {
+				x, y = y, x
+			}
+			keys = append(keys, "p:"+x+"+"+y)
 		}
 	}
 	// Adjacent pairs written as one word.
 	for i := range p.merged {
-		if p.toks[i].optional && p.toks[i+1].optional {
+		if p.toks[i].org || p.toks[i+1].org {
 			continue
 		}
 		mc := &p.merged[i]
-		if s := skeleton(mc.code[:mc.n], nil); len(s) >= 3 {
+		if s := skeleton(mc.code[:mc.n], nil); len(s) >= minKeySkel {
 			keys = append(keys, "k:"+string(s))
 		}
 	}
-	if rare == 0 {
-		// Only common tokens (Mohammad Khan, Ahmad Ali): the whole name, as
-		// pairs of skeletons, and the lone token when there is one.
-		var sk []string
-		for _, t := range p.toks {
-			if !t.father && len(t.skel) >= 1 {
-				sk = append(sk, t.skel)
-			}
-		}
-		sort.Strings(sk)
-		switch len(sk) {
-		case 0:
-		case 1:
-			keys = append(keys, "k:"+sk[0])
-		default:
-			for i := 0; i < len(sk); i++ {
-				for j := i + 1; j < len(sk); j++ {
-					if sk[i] != sk[j] {
-						keys = append(keys, "p:"+sk[i]+"+"+sk[j])
-					}
-				}
+	if len(keys) == 0 {
+		// A name of one short or common token (Noor, Mohammad, Lau).
+		for _, t := range own {
+			if t.skel != "" {
+				keys = append(keys, "k:"+t.skel)
+			} else if t.key != "" {
+				keys = append(keys, "t:"+t.key)
 			}
 		}
 	}
@@ -90,15 +113,27 @@ func Keys(p *Prepared) []string {
 func appendSkelKeys(keys []string, code []byte) []string {
 	var buf [maxCode]byte
 	s := skeleton(code, buf[:0])
-	if len(s) < 2 {
+	if len(s) < minKeySkel {
 		return keys
 	}
 	keys = append(keys, "k:"+string(s))
-	if s[0] == 'h' && len(s) >= 3 {
+	if s[0] == 'h' {
 		keys = append(keys, "k:"+string(s[1:]))
 	}
+	if len(s) >= 4 {
+		// One consonant more or less or different (Alexander,
+		// Alexanda; Belaventsev, Belavencev): the skeleton and its
+		// one-deletion variants, so that skeletons one edit apart share
+		// a key.
+		keys = append(keys, "d:"+string(s))
+		var d [maxCode]byte
+		for i := range s {
+			v := append(append(d[:0], s[:i]...), s[i+1:]...)
+			keys = append(keys, "d:"+string(v))
+		}
+	}
 	if hasDhTh(code) {
-		if a := skeletonV(code, buf[:0], true); len(a) >= 2 {
+		if a := skeletonV(code, buf[:0], true); len(a) >= minKeySkel {
 			keys = append(keys, "k:"+string(a))
 		}
 	}

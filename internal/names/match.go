@@ -25,7 +25,7 @@ const maxTokens = 12
 const minTokenSim = 0.62
 
 type ptok struct {
-	tokenCode
+	*tokenCode
 	alt      *tokenCode // the token without a glued article (alshammari: shammari), or nil
 	key      string
 	skel     string
@@ -51,6 +51,7 @@ type Prepared struct {
 	Name    Name
 	toks    []ptok
 	nFather int
+	hash    uint64 // of Orig, for a cheap canonical order
 	// merged[i] is the code of tokens i and i+1 written as one word, for
 	// split/merged tokens (Gul Agha vs Gulagha).
 	merged []tokenCode
@@ -59,17 +60,16 @@ type Prepared struct {
 // Prepare parses and encodes s.
 func Prepare(s string) *Prepared {
 	name, ownKeys, fatherKeys := parse(s)
-	p := &Prepared{Orig: s, Name: name}
+	p := &Prepared{Orig: s, Name: name, hash: fnv64(s)}
 	p.toks = make([]ptok, 0, min(maxTokens, len(name.Tokens)+len(name.Father)))
 	add := func(t Token, mkey string, father bool) {
 		if len(p.toks) >= maxTokens {
 			return
 		}
-		pt := ptok{tokenCode: makeCode(mkey), key: t.Key, optional: t.Optional || father, kindOpt: t.Optional, father: father, org: t.Kind == KindOrg}
+		pt := ptok{tokenCode: internCode(mkey), key: t.Key, optional: t.Optional || father, kindOpt: t.Optional, father: father, org: t.Kind == KindOrg}
 		if lk := strings.ToLower(mkey); len(lk) >= 6 && (strings.HasPrefix(lk, "al") || strings.HasPrefix(lk, "el")) &&
 			!isVowelCode(lk[2]) && lk[2] != 'l' {
-			alt := makeCode(mkey[2:])
-			pt.alt = &alt
+			pt.alt = internCode(mkey[2:])
 		}
 		pt.skel = string(skeleton(pt.code[:pt.n], nil))
 		pt.wkey = weightKey(pt.skel, t.Key)
@@ -224,6 +224,9 @@ func swap(a, b *Prepared) bool {
 	if len(a.toks) != len(b.toks) {
 		return len(a.toks) > len(b.toks)
 	}
+	if a.hash != b.hash {
+		return a.hash > b.hash
+	}
 	return a.Orig > b.Orig
 }
 
@@ -296,13 +299,11 @@ func (m *Matcher) align(a, b *Prepared, al *alignment) float64 {
 		for j := 0; j < nb; j++ {
 			tj := &b.toks[j]
 			var s float64
-			if ti.key == tj.key {
+			switch {
+			case ti.tokenCode == tj.tokenCode:
 				s = 1
-			} else {
-				s = ti.sim(&tj.tokenCode)
-				if ti.alt != nil || tj.alt != nil {
-					s = max(s, altSim(ti, tj))
-				}
+			default:
+				s = cachedPairSim(ti, tj)
 			}
 			al.sim[i][j] = float32(s)
 		}
@@ -336,12 +337,22 @@ func (m *Matcher) align(a, b *Prepared, al *alignment) float64 {
 	return al.score(a, b)
 }
 
+// pairSim is the similarity of two tokens for alignment: exact at or
+// above minTokenSim, 0 or a lower value below it, where it does not
+// matter.
+func pairSim(ti, tj *ptok) float64 {
+	if ti.alt != nil || tj.alt != nil {
+		return max(ti.sim(tj.tokenCode), altSim(ti, tj))
+	}
+	return ti.simAtLeast(tj.tokenCode, minTokenSim)
+}
+
 // altSim compares two tokens with a glued article (al-, el-) removed from
 // either, a little below an exact match.
 func altSim(a, b *ptok) float64 {
 	s := 0.0
 	if a.alt != nil {
-		s = max(s, a.alt.sim(&b.tokenCode))
+		s = max(s, a.alt.sim(b.tokenCode))
 	}
 	if b.alt != nil {
 		s = max(s, a.sim(b.alt))
@@ -378,10 +389,12 @@ func (m *Matcher) tryMerge(x, y *Prepared, al *alignment, swapped bool) {
 				continue
 			}
 			ty := &y.toks[j]
-			if ty.father || ty.org || int(ty.n)+3 < int(mc.n) || int(ty.n) > int(mc.n)+3 {
+			// Split and merged words begin alike (Gul Agha, Gulagha); the
+			// check spares most edit distances.
+			if ty.father || ty.org || ty.head != mc.head || int(ty.n)+3 < int(mc.n) || int(ty.n) > int(mc.n)+3 {
 				continue
 			}
-			s := float32(mc.sim(&ty.tokenCode))
+			s := float32(mc.simAtLeast(ty.tokenCode, mergeMinSim))
 			if s < mergeMinSim {
 				continue
 			}
@@ -408,6 +421,11 @@ func (m *Matcher) tryMerge(x, y *Prepared, al *alignment, swapped bool) {
 		}
 	}
 }
+
+// minMissingWeight is the least a token missing from the other name
+// counts against it: even a common token (Mohammad) that one name has and
+// the other lacks is some evidence of different people.
+const minMissingWeight = 0.4
 
 // fullCreditSim is the token similarity from which a pair earns all its
 // weight: spelling variants of one name (Mohammad/Muhammad 0.97,
@@ -450,7 +468,7 @@ func (al *alignment) score(a, b *Prepared) float64 {
 				worst = min(worst, c)
 			}
 		} else if !a.toks[i].isOptional(b) {
-			den += w
+			den += max(w, minMissingWeight)
 		}
 	}
 	for j := 0; j < al.nb; j++ {
@@ -463,7 +481,7 @@ func (al *alignment) score(a, b *Prepared) float64 {
 				worst = min(worst, c)
 			}
 		} else if !b.toks[j].isOptional(a) {
-			den += w
+			den += max(w, minMissingWeight)
 		}
 	}
 	if den == 0 {
@@ -488,7 +506,7 @@ func (al *alignment) pairs(a, b *Prepared) []Aligned {
 		p := al.pa[i]
 		switch {
 		case p < 0:
-			w := float64(al.wa[i])
+			w := max(float64(al.wa[i]), minMissingWeight)
 			if t.isOptional(b) {
 				w = 0
 			}
@@ -507,7 +525,7 @@ func (al *alignment) pairs(a, b *Prepared) []Aligned {
 	for j := 0; j < al.nb; j++ {
 		t := &b.toks[j]
 		if al.pb[j] < 0 {
-			w := float64(al.wb[j])
+			w := max(float64(al.wb[j]), minMissingWeight)
 			if t.isOptional(a) {
 				w = 0
 			}
@@ -518,3 +536,12 @@ func (al *alignment) pairs(a, b *Prepared) []Aligned {
 }
 
 func round4(f float32) float64 { return math.Round(float64(f)*10000) / 10000 }
+
+func fnv64(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}

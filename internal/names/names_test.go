@@ -529,3 +529,53 @@ func FuzzCompare(f *testing.F) {
 		_ = r.Explain()
 	})
 }
+
+// TestSimBound checks that the cheap bound used to skip edit distances is
+// an upper bound of the similarity on many token pairs.
+func TestSimBound(t *testing.T) {
+	rows := readTSV(t, "testdata/wikidata-en-ar-sample.tsv")
+	var codes []tokenCode
+	for _, r := range rows {
+		codes = append(codes, makeCode(ToLatin(r[0])), makeCode(toLatinMarked(strings.ReplaceAll(r[1], " ", ""))))
+	}
+	for _, w := range []string{"hassan", "hasan", "husain", "ss", "abdulrahman", "qadhafi", "gaddafi", "mohammad", "mhmd"} {
+		codes = append(codes, makeCode(w))
+	}
+	for i := range codes {
+		for j := range codes {
+			if s, b := codes[i].sim(&codes[j]), codes[i].simBound(&codes[j]); s > b+1e-6 {
+				t.Fatalf("%q vs %q: sim %.4f above bound %.4f", codes[i].code[:codes[i].n], codes[j].code[:codes[j].n], s, b)
+			}
+		}
+	}
+}
+
+// TestSimCacheConsistent checks that scores do not depend on what the
+// token-pair cache holds.
+func TestSimCacheConsistent(t *testing.T) {
+	rows := readTSV(t, "testdata/un-sc-arabic-latin.tsv")
+	var ps []*Prepared
+	for _, r := range rows[:10] {
+		ps = append(ps, Prepare(r[1]), Prepare(r[2]))
+	}
+	var m Matcher
+	first := make([]float64, 0, len(ps)*len(ps))
+	resetSimCache()
+	for _, a := range ps {
+		for _, b := range ps {
+			first = append(first, m.Score(a, b))
+		}
+	}
+	k := 0
+	for _, a := range ps {
+		for _, b := range ps {
+			resetSimCache() // cold: computed, not read back
+			cold := m.Score(a, b)
+			warm := m.Score(a, b) // from the cache
+			if cold != first[k] || warm != first[k] {
+				t.Fatalf("%q vs %q: %v first, %v cold, %v warm", a.Orig, b.Orig, first[k], cold, warm)
+			}
+			k++
+		}
+	}
+}

@@ -1,5 +1,7 @@
 package names
 
+import "math"
+
 // Token keys are compared as phonetic codes: one byte per sound, so that
 // digraphs of romanisation (kh, sh, gh, th, dh, zh, ch, ph, ee, oo, ou) are
 // one unit, then with an edit distance whose costs fit transliteration.
@@ -185,6 +187,15 @@ const (
 
 var subCost [128][128]float32
 
+// costUnit is the granularity of edit costs: the distance is computed in
+// integer units of it, which is faster and keeps tables small.
+const costUnit = 0.05
+
+// subUnits is subCost in costUnit units.
+var subUnits [128][128]uint8
+
+func units(c float32) uint8 { return uint8(math.Round(float64(c) / costUnit)) }
+
 func init() {
 	for i := range subCost {
 		for j := range subCost[i] {
@@ -259,13 +270,20 @@ func init() {
 	set('h', 'a', 0.8)
 	set('m', 'n', 0.8)
 	set('l', 'r', 0.8)
+	for i := range subCost {
+		for j := range subCost[i] {
+			subUnits[i][j] = units(subCost[i][j])
+		}
+	}
 }
 
 // indelCost is the cost of inserting or deleting code[i] given its
 // neighbours in its own string.
 func indelCost(code []byte, i int) float32 {
 	c := code[i]
-	if (i > 0 && code[i-1] == c) || (i+1 < len(code) && code[i+1] == c) {
+	if i > 0 && code[i-1] == c {
+		// the second of a doubled letter; the first costs in full, so
+		// that a doubled letter missing altogether is not cheap
 		return costDouble
 	}
 	switch {
@@ -285,8 +303,10 @@ func indelCost(code []byte, i int) float32 {
 }
 
 // codeSim is the similarity of two codes with precomputed indel costs:
-// 1 - distance / max(len). It allocates nothing.
-func codeSim(a []byte, ia []float32, b []byte, ib []float32) float64 {
+// 1 - distance / max(len). With floor > 0 it may return any value below
+// floor as soon as the distance is sure to exceed what floor allows. It
+// allocates nothing.
+func codeSim(a []byte, ia []uint8, b []byte, ib []uint8, floor float64) float64 {
 	la, lb := len(a), len(b)
 	if la == 0 || lb == 0 {
 		if la == lb {
@@ -313,36 +333,35 @@ func codeSim(a []byte, ia []float32, b []byte, ib []float32) float64 {
 		}
 		return 0
 	}
-	var row [maxCode + 1]float32
-	row[0] = 0
+	m := max(la, lb)
+	// The distance above which the similarity falls below floor; a row
+	// whose every cell exceeds it cannot lead back under it.
+	limit := int32((1-floor)*float64(m)/costUnit + 1e-6)
+	var row [maxCode + 1]int32
 	for j := 1; j <= lb; j++ {
-		row[j] = row[j-1] + ib[j-1]
+		row[j] = row[j-1] + int32(ib[j-1])
 	}
 	for i := 1; i <= la; i++ {
 		diag := row[0]
-		row[0] += ia[i-1]
-		ca := a[i-1]
-		da := ia[i-1]
-		sub := &subCost[ca&0x7f]
+		da := int32(ia[i-1])
+		row[0] += da
+		rowMin := row[0]
+		sub := &subUnits[a[i-1]&0x7f]
+		left := row[0]
 		for j := 1; j <= lb; j++ {
 			up := row[j]
-			best := diag + sub[b[j-1]&0x7f]
-			if v := up + da; v < best {
-				best = v
-			}
-			if v := row[j-1] + ib[j-1]; v < best {
-				best = v
-			}
+			best := diag + int32(sub[b[j-1]&0x7f])
+			best = min(best, up+da, left+int32(ib[j-1]))
 			row[j] = best
+			left = best
 			diag = up
+			rowMin = min(rowMin, best)
+		}
+		if floor > 0 && rowMin > limit {
+			return 0
 		}
 	}
-	d := float64(row[lb])
-	m := la
-	if lb > m {
-		m = lb
-	}
-	s := 1 - d/float64(m)
+	s := 1 - float64(row[lb])*costUnit/float64(m)
 	if s < 0 {
 		return 0
 	}
@@ -353,21 +372,100 @@ func codeSim(a []byte, ia []float32, b []byte, ib []float32) float64 {
 type tokenCode struct {
 	n     uint8
 	code  [maxCode]byte
-	indel [maxCode]float32
+	indel [maxCode]uint8 // costUnit units
+	mask  uint32 // consonant classes present (see consClass)
+	id    uint32 // intern id, 0 if not interned
+	head  byte   // first consonant of the skeleton, 0 if none
+	cnt   [numClasses]uint8
 }
 
 func makeCode(key string) tokenCode {
 	var t tokenCode
 	n := encode(key, &t.code)
 	t.n = uint8(n)
+	var buf [maxCode]byte
+	if sk := skeleton(t.code[:n], buf[:0]); len(sk) > 0 {
+		t.head = sk[0]
+	}
 	for i := 0; i < n; i++ {
-		t.indel[i] = indelCost(t.code[:n], i)
+		t.indel[i] = units(indelCost(t.code[:n], i))
+		if c := consClass[t.code[i]&0x7f]; c >= 0 {
+			t.mask |= 1 << c
+			if i == 0 || t.code[i-1] != t.code[i] {
+				t.cnt[c]++
+			}
+		}
 	}
 	return t
 }
 
+// consClass groups consonants so that substituting across groups, or
+// deleting, costs at least minCrossCost. Letters with cheaper exits (h, y,
+// w, v, f, vowels) are -1 and never counted as missing. It lets simBound
+// skip the edit distance for tokens that cannot be similar.
+var consClass = func() [128]int8 {
+	var c [128]int8
+	for i := range c {
+		c[i] = -1
+	}
+	groups := consGroups
+	for g, letters := range groups {
+		for i := 0; i < len(letters); i++ {
+			c[letters[i]] = int8(g)
+		}
+	}
+	return c
+}()
+
+var consGroups = []string{"kqgG", "zdDZ", "stT", "bp", "S", "C", "j", "X", "l", "r", "m", "n",
+	"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
+
+const numClasses = 22
+
+const minCrossCost = 0.5
+
+// simBound is an upper bound of t.sim(u), cheap to compute: each
+// consonant of one token beyond the number of its group in the other (the
+// second of a doubled letter not counted) must be substituted across
+// groups or deleted, at least minCrossCost, and one substitution serves
+// one surplus consonant of each token.
+func (t *tokenCode) simBound(u *tokenCode) float64 {
+	if t.mask|u.mask == 0 {
+		return 1
+	}
+	sa, sb := 0, 0
+	for c := 0; c < numClasses; c++ {
+		d := int(t.cnt[c]) - int(u.cnt[c])
+		if d > 0 {
+			sa += d
+		} else {
+			sb -= d
+		}
+	}
+	m := max(sa, sb)
+	if m == 0 {
+		return 1
+	}
+	l := max(int(t.n), int(u.n))
+	return 1 - minCrossCost*float64(m)/float64(l)
+}
+
 func (t *tokenCode) sim(u *tokenCode) float64 {
-	return codeSim(t.code[:t.n], t.indel[:t.n], u.code[:u.n], u.indel[:u.n])
+	return codeSim(t.code[:t.n], t.indel[:t.n], u.code[:u.n], u.indel[:u.n], 0)
+}
+
+// simAtLeast is t.sim(u) when that is at least floor, and 0 otherwise,
+// found faster by abandoning the edit distance once it must exceed what
+// floor allows.
+func (t *tokenCode) simAtLeast(u *tokenCode, floor float64) float64 {
+	if t.simBound(u) < floor {
+		return 0
+	}
+	s := codeSim(t.code[:t.n], t.indel[:t.n], u.code[:u.n], u.indel[:u.n], floor)
+	if s < floor {
+		return 0
+	}
+	return s
 }
 
 // TokenSim is the transliteration-aware similarity in [0,1] of two token
@@ -379,6 +477,7 @@ func TokenSim(a, b string) float64 {
 	ca, cb := makeCode(keyOf(a)), makeCode(keyOf(b))
 	return ca.sim(&cb)
 }
+
 
 // keyOf returns s unchanged when it is already a Latin key.
 func keyOf(s string) string {
