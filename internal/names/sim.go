@@ -373,9 +373,9 @@ type tokenCode struct {
 	n     uint8
 	code  [maxCode]byte
 	indel [maxCode]uint8 // costUnit units
-	mask  uint32 // consonant classes present (see consClass)
-	id    uint32 // intern id, 0 if not interned
-	head  byte   // first consonant of the skeleton, 0 if none
+	mask  uint32         // consonant classes present (see consClass)
+	id    uint32         // intern id, 0 if not interned
+	head  byte           // first consonant of the skeleton, 0 if none
 	cnt   [numClasses]uint8
 }
 
@@ -477,7 +477,6 @@ func TokenSim(a, b string) float64 {
 	ca, cb := makeCode(keyOf(a)), makeCode(keyOf(b))
 	return ca.sim(&cb)
 }
-
 
 // keyOf returns s unchanged when it is already a Latin key.
 func keyOf(s string) string {
