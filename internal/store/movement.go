@@ -377,13 +377,14 @@ func (s *Store) Plan(ctx context.Context, actor string, opt PlanOptions) (*PlanR
 		travellers := map[int64][]int64{}
 		for _, cid := range caseIDs {
 			c := schedule.Case{ID: cid, Cleared: true, Category: caseInfo[cid].cat, Registered: caseInfo[cid].created}
+			cf := cfOf[cid]
 			for _, p := range byCase[cid] {
 				switch {
 				case p.stage == muster.StageApproved || p.stage == muster.StageCalled:
 					travellers[cid] = append(travellers[cid], p.id)
 					c.Hit = c.Hit || hasFlag(p.flags, flagHold)
 					c.ConfirmedMatch = c.ConfirmedMatch || hasFlag(p.flags, flagConfirmed)
-				case p.stage == muster.StageCheckedIn && cfOf[cid] != nil:
+				case p.stage == muster.StageCheckedIn && cf != nil:
 					c.CheckedIn = true
 				case p.stage.Rank() >= 0 && p.stage.Rank() < muster.StageApproved.Rank():
 					// A member not yet approved holds the family back: a case moves whole.
@@ -391,17 +392,38 @@ func (s *Store) Plan(ctx context.Context, actor string, opt PlanOptions) (*PlanR
 				}
 			}
 			c.Size = len(travellers[cid])
-			if cf := cfOf[cid]; cf != nil {
+			if cf != nil {
 				c.NoShows = cf.NoShows
+				// Through the gate (some or all of it): its window is final.
+				c.CheckedIn = c.CheckedIn || cf.State == CallCheckedIn
 				if c.CheckedIn {
 					c.Size = cf.People
+				} else if c.Size > 0 && c.Size != cf.People {
+					// The case changed since its pass was issued (a member
+					// approved, withdrawn or merged): the pass binds the wrong
+					// documents, so the call is released and the case planned
+					// afresh with a new pass.
+					if err := s.releaseCall(ctx, tx, now, actor, cf, "case_changed"); err != nil {
+						return err
+					}
+					if err := s.appendEvent(ctx, tx, &muster.Event{Actor: actor, Type: EventCallMoved, CaseID: cid, At: now,
+						Data: jsonRaw(map[string]any{"from_gate": cf.Gate, "from_start": cf.Start, "reason": "case_changed"})}); err != nil {
+						return err
+					}
+					if _, err := s.stageTx(ctx, tx, now, actor, travellers[cid], muster.StageApproved, "call-forward case_changed", muster.StageCalled); err != nil {
+						return err
+					}
+					delete(cfOf, cid)
+					cf = nil
 				}
+			}
+			if cf != nil {
 				// In the gates' zone: the planner compares window ends as
 				// time.Time values, location included.
 				prev = append(prev, schedule.Assignment{CaseID: cid, Gate: cf.Gate, Start: cf.Start.In(opt.Loc), End: cf.End.In(opt.Loc), People: cf.People})
 			}
-			if c.Size == 0 && !c.CheckedIn && cfOf[cid] == nil {
-				continue
+			if c.Size == 0 && !c.CheckedIn {
+				continue // nobody left to travel: Replan reports its call withdrawn
 			}
 			cases = append(cases, c)
 		}

@@ -551,3 +551,98 @@ func TestManifestBoardDepartArrive(t *testing.T) {
 		checkReplay(t, s)
 	})
 }
+
+func TestPlanFollowsCaseChangesNoShowsAndCheckedInCases(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		c := &clock{t: mvStart}
+		s := mvOpen(t, dsn, newKEK(t), c)
+		g := gateA()
+		g.Capacity = 10
+		if err := s.AddGate(ctx, "coord", g); err != nil {
+			t.Fatal(err)
+		}
+		cases := mvApproved(t, s, 2, 2, 3)
+		if _, err := s.Plan(ctx, "coord", store.PlanOptions{Days: 1}); err != nil {
+			t.Fatal(err)
+		}
+		old0, _ := s.CallForwardOf(ctx, cases[0])
+		// Case 0 gains a member; case 1 is withdrawn; case 2 goes through its gate.
+		extra := mvCase("K000", 3, muster.CategorySIVApplicant)[2]
+		if _, err := s.Import(ctx, "test", []muster.Record{extra}, nil); err != nil {
+			t.Fatal(err)
+		}
+		ps, _ := s.People(ctx, store.PeopleFilter{CaseID: cases[0]})
+		if _, err := s.SetStage(ctx, "test", store.Scope{}, []int64{ps[2].ID}, muster.StageApproved, ""); err != nil {
+			t.Fatal(err)
+		}
+		ps1, _ := s.People(ctx, store.PeopleFilter{CaseID: cases[1]})
+		if _, err := s.SetStage(ctx, "test", store.Scope{}, []int64{ps1[0].ID, ps1[1].ID}, muster.StageWithdrawn, "left by road"); err != nil {
+			t.Fatal(err)
+		}
+		snap, _ := s.GateSnapshot(ctx, "Abbey")
+		var batch []store.CheckIn
+		for _, p := range snap.Passes {
+			if p.CaseID == cases[2] {
+				for _, per := range p.People {
+					batch = append(batch, store.CheckIn{EventID: newEventID(), PersonID: per.PersonID, PassID: p.PassID, Method: "mrz", At: c.Now()})
+				}
+			}
+		}
+		if _, err := s.RecordCheckIns(ctx, "Abbey", batch); err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.Plan(ctx, "coord", store.PlanOptions{Days: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Calls) != 1 || res.Calls[0].CaseID != cases[0] || res.Calls[0].People != 3 {
+			t.Fatalf("calls %+v", res.Calls)
+		}
+		if diff := cmp.Diff([]schedule.Move{{CaseID: cases[1], From: res.Moved[0].From, Reason: schedule.ReasonWithdrawn}}, res.Moved); diff != "" {
+			t.Errorf("moved (-want +got):\n%s", diff)
+		}
+		snap, _ = s.GateSnapshot(ctx, "Abbey")
+		if !slices.Contains(snap.Revoked, store.PassIDString(old0.PassID)) {
+			t.Error("the pass issued before the case changed is not revoked")
+		}
+		slots, _ := s.SlotBookings(ctx)
+		booked := 0
+		for _, sl := range slots {
+			booked += sl.Booked
+		}
+		if booked != 6 { // case 0 (3) and case 2 (3, checked in)
+			t.Errorf("windows hold %d people, want 6", booked)
+		}
+		// Case 0 misses its window: a no-show, called again.
+		cf0, _ := s.CallForwardOf(ctx, cases[0])
+		c.Set(cf0.End.Add(time.Minute))
+		res, err = s.Plan(ctx, "coord", store.PlanOptions{Days: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]int64{cases[0]}, res.NoShows); diff != "" {
+			t.Errorf("no-shows (-want +got):\n%s", diff)
+		}
+		again, err := s.CallForwardOf(ctx, cases[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.NoShows != 1 || !again.Start.After(cf0.Start) {
+			t.Errorf("after the no-show: %+v", again)
+		}
+		// With a limit of one missed window, the next miss sends it to standby.
+		c.Set(again.End.Add(time.Minute))
+		res, err = s.Plan(ctx, "coord", store.PlanOptions{Days: 1, MaxNoShows: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := stages(t, s, cases[0]); got[0] != muster.StageNoShow {
+			t.Errorf("after two missed windows: %s (standby %+v)", got[0], res.Standby)
+		}
+		if got := stages(t, s, cases[2]); got[0] != muster.StageCheckedIn {
+			t.Errorf("checked-in case moved to %s", got[0])
+		}
+		checkReplay(t, s)
+	})
+}
