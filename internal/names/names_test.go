@@ -467,7 +467,26 @@ func TestUNArabicLatin(t *testing.T) {
 	}
 	r1 := float64(hit) / float64(len(rows))
 	ab := float64(above) / float64(len(rows))
-	t.Logf("UN Arabic-script -> Latin: recall@1 %.3f, same-person score >= %.2f: %.3f (n=%d)", r1, MatchThreshold, ab, len(rows))
+	// Different people: each Arabic name against the Latin names of the
+	// others.
+	diff, diffAbove := 0, 0
+	for i := range ar {
+		for j := range lat {
+			if rows[i][1] == rows[j][1] {
+				continue
+			}
+			diff++
+			if m.Score(ar[i], lat[j]) >= MatchThreshold {
+				diffAbove++
+			}
+		}
+	}
+	fm := float64(diffAbove) / float64(diff)
+	t.Logf("UN Arabic-script -> Latin: recall@1 %.3f, same-person score >= %.2f: %.3f (n=%d); different people >= %.2f: %.4f (%d of %d)",
+		r1, MatchThreshold, ab, len(rows), MatchThreshold, fm, diffAbove, diff)
+	if fm > 0.002 {
+		t.Errorf("%.4f of different-people pairs score >= %.2f", fm, MatchThreshold)
+	}
 	if r1 < 0.93 {
 		t.Errorf("recall@1 %.3f < 0.93", r1)
 	}
