@@ -59,7 +59,7 @@ type env struct {
 
 // setup opens a store with gates Abbey and North, three approved cases of
 // sizes 2, 3 and 1, planned; it serves the gate API.
-func setup(t *testing.T) *env {
+func setup(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{c: &clock{t: start}, dsn: filepath.Join(t.TempDir(), "server.db")}
@@ -106,7 +106,7 @@ func setup(t *testing.T) *env {
 	return e
 }
 
-func (e *env) device(t *testing.T, name string) *gate.Gate {
+func (e *env) device(t testing.TB, name string) *gate.Gate {
 	t.Helper()
 	tok, err := e.s.NewGateToken(context.Background(), "coord", name)
 	if err != nil {
@@ -360,4 +360,41 @@ func writeJSON(path string, v any) error {
 		return err
 	}
 	return os.WriteFile(path, b, 0o600)
+}
+
+// FuzzGateScan feeds the scanner input arbitrary text: the gate never
+// fails and never admits anyone unless the input holds a document number
+// bound to a pass.
+func FuzzGateScan(f *testing.F) {
+	e := setup(f)
+	g := e.device(f, "Abbey")
+	cf, err := e.s.CallForwardOf(context.Background(), e.cases[0])
+	if err != nil {
+		f.Fatal(err)
+	}
+	e.c.Set(cf.Start.Add(time.Minute))
+	for _, seed := range []string{cf.Token, cf.CaseRef, "C-000002", "42", strings.Join(TD3("G000", "FAM", "GIVEN"), "\n"),
+		TD3("X1", "A", "B")[0], "MP1:", "MP1.AAAA", "G001", "<<<<", "P<UTO", strings.Repeat("<", 88)} {
+		f.Add(seed, seed)
+	}
+	docs := []string{"G000", "G001", "G100", "G101", "G102", "G200"}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		ctx := context.Background()
+		for _, in := range []string{a, b} {
+			r := g.Scan(ctx, in)
+			if r == nil || r.Message == "" {
+				t.Fatalf("Scan(%q) = %+v", in, r)
+			}
+			if r.OK && r.Admitted >= 0 {
+				up := strings.ToUpper(in)
+				found := false
+				for _, d := range docs {
+					found = found || strings.Contains(up, d)
+				}
+				if !found {
+					t.Fatalf("Scan(%q) admitted person %d", in, r.Admitted)
+				}
+			}
+		}
+	})
 }
