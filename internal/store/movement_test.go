@@ -646,3 +646,38 @@ func TestPlanFollowsCaseChangesNoShowsAndCheckedInCases(t *testing.T) {
 		checkReplay(t, s)
 	})
 }
+
+// BenchmarkPlanStore plans 5,000 approved cases (10,000 people) through the
+// store: load, schedule.Replan, book every window in SQL, issue and seal
+// 5,000 signed passes, move 10,000 people to "called" with their events.
+func BenchmarkPlanStore(b *testing.B) {
+	for _, engine := range storetest.Engines() {
+		b.Run(engine, func(b *testing.B) {
+			ctx := context.Background()
+			for b.Loop() {
+				b.StopTimer()
+				c := &clock{t: mvStart}
+				s := mvOpen(b, storetest.DSN(b, engine), newKEK(b), c)
+				if err := s.AddGate(ctx, "c", store.GateConfig{Name: "Abbey", Open: 0, Close: 24 * time.Hour, Window: 30 * time.Minute, Capacity: 150}); err != nil {
+					b.Fatal(err)
+				}
+				if err := s.AddGate(ctx, "c", store.GateConfig{Name: "North", Open: 0, Close: 24 * time.Hour, Window: 30 * time.Minute, Capacity: 150}); err != nil {
+					b.Fatal(err)
+				}
+				sizes := make([]int, 5000)
+				for i := range sizes {
+					sizes[i] = 2
+				}
+				mvApproved(b, s, sizes...)
+				b.StartTimer()
+				res, err := s.Plan(ctx, "c", store.PlanOptions{Days: 3})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(res.Calls) != 5000 {
+					b.Fatalf("called %d", len(res.Calls))
+				}
+			}
+		})
+	}
+}
