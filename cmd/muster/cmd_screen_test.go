@@ -54,7 +54,7 @@ func TestScreenBatch(t *testing.T) {
 	var got []string
 	for _, r := range rows[1:] {
 		got = append(got, r[0]+" "+r[1]+" "+r[2])
-		if r[3] < "0.800" || r[5] == "" || r[4] == "" {
+		if r[3] < "0.750" || r[5] == "" || r[4] == "" {
 			t.Errorf("row %v: score under threshold or no explanation", r)
 		}
 	}
