@@ -1,9 +1,13 @@
 package resolve
 
 import (
+	"bufio"
 	"context"
+	"encoding/csv"
 	"flag"
 	"fmt"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -41,5 +45,33 @@ func BenchmarkResolve(b *testing.B) {
 				b.Logf("%+v", s)
 			}
 		})
+	}
+}
+
+var synthCSV = flag.String("resolve.csv", "", "TestWriteSynthetic: write -resolve.n synthetic registrations to this muster registration CSV (for timing muster resolve --input)")
+
+// TestWriteSynthetic writes the synthetic population as a registration CSV
+// when asked to; it is how the 1M and 7M command-line timings get input.
+func TestWriteSynthetic(t *testing.T) {
+	if *synthCSV == "" || *benchN == 0 {
+		t.Skip("set -resolve.csv and -resolve.n")
+	}
+	recs, _ := synth(*benchN, 1)
+	f, err := os.Create(*synthCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := csv.NewWriter(bufio.NewWriter(f))
+	w.Write(strings.Split("source,source_id,case_ref,relationship,given_name,family_name,father_name,full_name,native_name,sex,date_of_birth,place_of_birth,nationalities,passport_no,national_id,phone,email,category", ","))
+	for _, r := range recs {
+		w.Write([]string{r.Source, r.SourceID, r.CaseRef, r.Relationship, r.Given, r.Family, r.Father, r.FullName, r.NativeName,
+			string(r.Sex), r.DOB.String(), r.PlaceOfBirth, "AF", r.Passport, r.NationalID, strings.Join(r.Phones, ";"), "", "siv_applicant"})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -125,6 +125,13 @@ func RegistrationOptions(d *Data) Options {
 			return d.Value(regFamily, i) + " " + d.Value(regFather, i) + " " + d.Value(regGiven, i) + " " + d.Value(regDOB, i)
 		},
 		Veto: familyVeto,
+		// Stricter than the engine's defaults: a false merge hides a person
+		// behind another's registration, while a missed duplicate is one
+		// more pair in the review queue. On 100k synthetic registrations
+		// 0.9/0.8 gives precision 0.97-0.98 at recall 0.92-0.93, against
+		// 0.80/0.95 at the defaults.
+		Threshold: 0.9,
+		Link:      0.8,
 	}
 }
 

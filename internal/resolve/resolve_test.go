@@ -98,19 +98,27 @@ func TestRegistrations(t *testing.T) {
 		},
 		apart: [][2]int{{0, 1}},
 	}}
-	for _, tt := range tests {
+	// All cases go into one population, resolved once: they do not share
+	// names, and one run keeps the test fast.
+	recs := append([]muster.Record{}, bg...)
+	offset := make([]int, len(tests))
+	for k, tt := range tests {
+		offset[k] = len(recs)
+		recs = append(recs, tt.recs...)
+	}
+	res := resolveRecords(t, recs)
+	for k, tt := range tests {
+		base := offset[k]
 		t.Run(tt.name, func(t *testing.T) {
-			recs := append(append([]muster.Record{}, bg...), tt.recs...)
-			res := resolveRecords(t, recs)
-			at := func(i int) int32 { return res.Cluster[len(bg)+i] }
+			at := func(i int) int32 { return res.Cluster[base+i] }
 			explain := func(i, j int) string {
 				var b strings.Builder
-				w, p, v := res.Score(len(bg)+i, len(bg)+j)
+				w, p, v := res.Score(base+i, base+j)
 				b.WriteString("weight " + ftoa(w) + " prob " + ftoa(p))
 				if v {
 					b.WriteString(" cannot-link")
 				}
-				for _, term := range res.Explain(len(bg)+i, len(bg)+j) {
+				for _, term := range res.Explain(base+i, base+j) {
 					b.WriteString("\n  " + term.Field + " " + term.A + " | " + term.B + " " + term.Level + " " + ftoa(term.Weight))
 				}
 				return b.String()
