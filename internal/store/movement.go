@@ -1097,10 +1097,12 @@ func (s *Store) recordCheckIns(ctx context.Context, tx *sql.Tx, now time.Time, g
 		var caseID int64
 		var stage, cat, partner string
 		var passGate, passState sql.NullString
-		err = tx.QueryRowContext(ctx, `SELECT p.case_id, p.stage, p.category, p.partner, cf.gate, cf.state
+		var before int // this person's check-ins already stored (this one included if resent)
+		err = tx.QueryRowContext(ctx, `SELECT p.case_id, p.stage, p.category, p.partner, cf.gate, cf.state,
+			(SELECT COUNT(*) FROM checkins c WHERE c.person_id = p.id)
 			FROM pass_people pp JOIN persons p ON p.id = pp.person_id LEFT JOIN callforward cf ON cf.pass_id = pp.pass_id
 			WHERE pp.pass_id = $1 AND pp.person_id = $2 AND p.merged_into IS NULL`, int64(pid), ci.PersonID).
-			Scan(&caseID, &stage, &cat, &partner, &passGate, &passState)
+			Scan(&caseID, &stage, &cat, &partner, &passGate, &passState, &before)
 		if errors.Is(err, sql.ErrNoRows) {
 			res.Rejected[ci.EventID] = "person not on that pass"
 			continue
@@ -1117,11 +1119,8 @@ func (s *Store) recordCheckIns(ctx context.Context, tx *sql.Tx, now time.Time, g
 		if n, _ := r.RowsAffected(); n == 0 {
 			continue // sent before: already stored, nothing more to do
 		}
-		var others int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM checkins WHERE person_id = $1 AND event_id <> $2`, ci.PersonID, ci.EventID).Scan(&others); err != nil {
-			return err
-		}
-		dup := others > 0
+		// Inserted now, so none of the earlier ones is this event.
+		dup := before > 0
 		if dup {
 			if _, err := tx.ExecContext(ctx, `UPDATE checkins SET duplicate = 1 WHERE person_id = $1`, ci.PersonID); err != nil {
 				return err
