@@ -117,6 +117,8 @@ func splinkField(col string) (Field, bool) {
 		return Field{Name: col, Cmp: &ExactCmp{}}, true
 	case "email":
 		return Field{Name: col, Cmp: NewStringCmp(), TF: true}, true
+	case "full_name":
+		return Field{Name: col, Cmp: &ExactCmp{}, BlockOnly: true}, true
 	}
 	return Field{}, false
 }
@@ -198,6 +200,8 @@ func SplinkOptions(d *Data) Options {
 	add("soundex(surname)+dob", Part{sur, SoundexKey}, Part{dob, nil})
 	add("soundex(surname)+year", Part{sur, SoundexKey}, Part{dob, YearKey})
 	add("dob", Part{dob, nil})
+	add("words(full_name)+dob", Part{f("full_name"), WordsKey}, Part{dob, nil})
+	add("words(full_name)+birth_place", Part{f("full_name"), WordsKey}, Part{f("birth_place"), nil})
 	add("email", Part{f("email"), nil})
 	add("email-user", Part{f("email"), emailUser})
 	add("postcode_fake", Part{f("postcode_fake"), nil})

@@ -176,8 +176,18 @@ func (c *DateCmp) Prepare(v []string) {
 	c.vals, c.ok, c.str = make([]day, len(v)), make([]bool, len(v)), make([]string, len(v))
 	for i, s := range v {
 		c.vals[i], c.ok[i] = parseDay(s)
-		if c.ok[i] && c.vals[i].full() {
+		switch {
+		case c.ok[i] && c.vals[i].full():
 			c.str[i] = strconv.Itoa(c.vals[i].y*10000 + c.vals[i].m*100 + c.vals[i].d)
+		case !c.ok[i]:
+			// An impossible date (1862-86-25) is most likely a typo of a
+			// real one: keep its digits for the one-typo level.
+			c.str[i] = strings.Map(func(r rune) rune {
+				if r >= '0' && r <= '9' {
+					return r
+				}
+				return -1
+			}, s)
 		}
 	}
 }

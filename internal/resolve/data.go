@@ -20,6 +20,10 @@ type Field struct {
 	// TF adjusts exact agreement by how common the value is: agreeing on a
 	// rare surname is strong evidence, on "Mohammad" or 1 January weak.
 	TF bool
+	// BlockOnly fields feed blocking keys but are never compared (a full
+	// name that repeats the first name and surname the model already
+	// counts).
+	BlockOnly bool
 	// Veto, when > 0, is the first level at which two records cannot be the
 	// same person whatever else agrees (two different passport numbers).
 	Veto int
@@ -126,7 +130,7 @@ func (d *Data) gamma(i, j int32) (g uint64, veto bool) {
 		a, b := d.vals[f][i], d.vals[f][j]
 		l := nullLevel
 		switch {
-		case a < 0 || b < 0:
+		case a < 0 || b < 0 || d.Fields[f].BlockOnly:
 		case a == b:
 			l = 0
 		default:

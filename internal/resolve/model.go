@@ -80,7 +80,7 @@ func estimateU(d *Data, samples int, rng *rand.Rand) [][]float64 {
 				p := pairs[k]
 				for f := range d.Fields {
 					a, b := d.vals[f][p.i], d.vals[f][p.j]
-					if a < 0 || b < 0 || a == b {
+					if a < 0 || b < 0 || a == b || d.Fields[f].BlockOnly {
 						continue
 					}
 					c[f][d.Fields[f].Cmp.Level(a, b)]++
