@@ -110,6 +110,20 @@ func (s *Server) wrap(rt route) http.Handler {
 				return
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload)
+			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+				// Keep every uploaded part in memory: the default spills
+				// parts over 32 MiB to temporary files, which would leave
+				// registration lists in clear on the disk. The body is
+				// already capped at MaxUpload.
+				err := r.ParseMultipartForm(s.cfg.MaxUpload)
+				var tooBig *http.MaxBytesError
+				if errors.As(err, &tooBig) {
+					fail(muster.Errorf(muster.EINVALID, "the upload is too large: %d MiB at most", s.cfg.MaxUpload>>20))
+					return
+				} else if err == nil {
+					defer r.MultipartForm.RemoveAll()
+				}
+			}
 			if rq.sess != nil && rt.Perm != auth.Public && auth.AccountPermission(rt.Perm) {
 				if !tokenEqual(r.FormValue("csrf"), rq.sess.CSRF) {
 					fail(muster.Errorf(muster.EFORBIDDEN, "the form expired or came from elsewhere: reload the page and try again"))

@@ -763,6 +763,17 @@ func TestImport(t *testing.T) {
 	})
 }
 
+func TestUploadTooLarge(t *testing.T) {
+	e := newEnv(t, storetest.DSN(t, "sqlite"))
+	e.srv.cfg.MaxUpload = 1 << 20
+	c := e.client().login("coord")
+	big := csvOf(strings.Repeat("ngo-a,x,,,,,,,,,,,,,,,,\n", 60000))
+	r := c.postFile("/import", map[string]string{"csrf": c.csrf}, "big.csv", big)
+	if r.status != http.StatusBadRequest || !strings.Contains(r.body, "too large") {
+		t.Errorf("oversize upload: %d %s", r.status, firstError(r.body))
+	}
+}
+
 func TestNotFoundAndHome(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn)
