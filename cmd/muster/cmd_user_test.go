@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	neturl "net/url"
@@ -83,18 +84,18 @@ func TestUserAdd(t *testing.T) {
 	}
 }
 
-// lockedBuffer lets the test read what serve prints while it runs.
-type lockedBuffer struct {
+// serveOutput lets the test read what serve prints while it runs.
+type serveOutput struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
+func (l *serveOutput) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+func (l *serveOutput) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 func TestServe(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "muster.db")
@@ -109,7 +110,7 @@ func TestServe(t *testing.T) {
 	_, rest, _ := strings.Cut(out0, "secret=")
 	secret := strings.FieldsFunc(rest, func(r rune) bool { return r == '&' || r == '\n' })[0]
 	ctx, cancel := context.WithCancel(context.Background())
-	out, errb := &lockedBuffer{}, &lockedBuffer{}
+	out, errb := &serveOutput{}, &serveOutput{}
 	e := &Env{Stdin: strings.NewReader(""), Stdout: out, Stderr: errb, Getenv: func(k string) string { return env[k] }}
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, e, []string{"serve", "--addr", "127.0.0.1:0"}) }()
@@ -139,9 +140,10 @@ func TestServe(t *testing.T) {
 	}
 	// serve requires a second factor by default: alice (none) is refused
 	// after her password, bea signs in with her code.
+	var c *http.Client
 	login := func(name, pw, code string) int {
 		jar, _ := cookiejar.New(nil)
-		c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		c = &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 		r, err := c.Get(url + "/login")
 		if err != nil {
 			t.Fatal(err)
@@ -165,8 +167,44 @@ func TestServe(t *testing.T) {
 		t.Fatal(err)
 	}
 	if st := login("bea", "a long password 2", totp); st != http.StatusSeeOther {
-		t.Errorf("bea with her code: %d, want 303", st)
+		t.Fatalf("bea with her code: %d, want 303", st)
 	}
+	// Upload, search and read people as staff do, then grep the server's
+	// log for every personal value: it must hold ids only.
+	personal := []string{"Abdul Rahman", "Rahimi", "Karim", "P0123456", "+93799123456", "0799 123 456", "1399-0101-12345", "rahimi@example.org", "Zarghuna"}
+	body := func(r *http.Response, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Body.Close()
+		b, _ := io.ReadAll(r.Body)
+		return string(b)
+	}
+	page := body(c.Get(url + "/import"))
+	_, after, _ := strings.Cut(page, `name="csrf" value="`)
+	csrf, _, _ := strings.Cut(after, `"`)
+	var mp bytes.Buffer
+	mw := multipart.NewWriter(&mp)
+	mw.WriteField("csrf", csrf)
+	fw, _ := mw.CreateFormFile("file", "ngo-a.csv")
+	io.WriteString(fw, "source,source_id,case_ref,relationship,given_name,family_name,father_name,passport_no,national_id,phone,email,category\n"+
+		"ngo-a,a1,F1,principal,Abdul Rahman,Rahimi,Karim,P0123456,1399-0101-12345,0799 123 456,rahimi@example.org,SIV applicant\n"+
+		"ngo-a,a2,F1,spouse,Zarghuna,Rahimi,,,,,,SIV applicant\n")
+	mw.Close()
+	if got := body(c.Post(url+"/import", mw.FormDataContentType(), &mp)); !strings.Contains(got, "2 new people") {
+		t.Errorf("upload through serve: %s", got)
+	}
+	for _, q := range []string{"Rahimi", "P0123456", "0799 123 456", "rahimi@example.org", "Abdul Rahman"} {
+		if got := body(c.Get(url + "/search?q=" + neturl.QueryEscape(q))); !strings.Contains(got, "/person/1") {
+			t.Errorf("search %q found nobody", q)
+		}
+	}
+	if got := body(c.Get(url + "/person/1")); !strings.Contains(got, "P0123456") {
+		t.Error("person page lacks the passport")
+	}
+	body(c.Get(url + "/case/1"))
+	body(c.Get(url + "/login?next=/search%3Fq%3DRahimi"))
 	cancel()
 	select {
 	case code := <-done:
@@ -177,7 +215,13 @@ func TestServe(t *testing.T) {
 		t.Fatal("serve did not stop on cancel")
 	}
 	// The access log is JSON with route patterns, not paths with queries.
-	if !strings.Contains(errb.String(), `"route":"GET /healthz"`) {
-		t.Errorf("no access log line for /healthz in %q", errb.String())
+	logs := errb.String()
+	if !strings.Contains(logs, `"route":"GET /healthz"`) || !strings.Contains(logs, `"route":"GET /search"`) {
+		t.Errorf("no access log lines for /healthz and /search in %q", logs)
+	}
+	for _, v := range personal {
+		if strings.Contains(logs, v) {
+			t.Errorf("serve's log holds %q", v)
+		}
 	}
 }
