@@ -222,8 +222,8 @@ func (g *Gate) request(ctx context.Context, method, path string, body []byte) (*
 	}
 	if method == http.MethodGet {
 		u += "?gate=" + url.QueryEscape(g.cfg.Gate)
-		if seq, _ := g.r.meta(ctx, "seq"); seq != "" {
-			u += "&since=" + seq
+		if v, _ := g.r.meta(ctx, "version"); v != "" {
+			u += "&since=" + url.QueryEscape(v)
 		}
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)

@@ -301,7 +301,7 @@ func TestGateTokenScopedAndRevocable(t *testing.T) {
 	ctx := context.Background()
 	tok, _ := e.s.NewGateToken(ctx, "coord", "Abbey")
 	get := func(gateName, token string) int {
-		req, _ := http.NewRequest("GET", e.srv.URL+"/api/gate/bundle?gate="+url.QueryEscape(gateName), nil)
+		req, _ := http.NewRequest("GET", e.srv.URL+"/api/gate/bundle?gate="+gateName, nil)
 		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -312,6 +312,21 @@ func TestGateTokenScopedAndRevocable(t *testing.T) {
 	}
 	if c := get("Abbey", tok); c != 200 {
 		t.Errorf("own gate: %d", c)
+	}
+	// Unchanged since the version the gate holds: 304, until something changes.
+	v, err := e.s.GateVersion(ctx, "Abbey")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := get("Abbey&since="+url.QueryEscape(v), tok); c != http.StatusNotModified {
+		t.Errorf("unchanged snapshot: %d", c)
+	}
+	cf := e.call(t, 0)
+	if err := e.s.RevokePass(ctx, "coord", cf.PassID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if c := get("Abbey&since="+url.QueryEscape(v), tok); c != 200 {
+		t.Errorf("snapshot after a revocation: %d", c)
 	}
 	if c := get("North", tok); c != 403 {
 		t.Errorf("other gate: %d", c)

@@ -117,7 +117,7 @@ func (r *replica) load(ctx context.Context, snap *store.GateSnapshot) error {
 	if snap.Closed {
 		closed = "1"
 	}
-	for k, v := range map[string]string{"bundle": string(bundle), "gate": snap.Gate, "seq": fmt.Sprint(snap.Seq),
+	for k, v := range map[string]string{"bundle": string(bundle), "gate": snap.Gate, "version": snap.Version,
 		"closed": closed, "generated": snap.Generated.Format(time.RFC3339Nano)} {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, k, v); err != nil {
 			return err

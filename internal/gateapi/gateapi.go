@@ -2,7 +2,7 @@
 // device calls, authenticated by a device token scoped to one gate
 // (store.NewGateToken, revocable with store.RevokeGateTokens):
 //
-//	GET  /api/gate/bundle?gate=NAME[&since=SEQ]  the gate's replica snapshot (304 when nothing changed since SEQ)
+//	GET  /api/gate/bundle?gate=NAME[&since=VERSION]  the gate's replica snapshot (304 when it is still VERSION)
 //	POST /api/gate/sync                          check-ins from the gate's outbox, idempotent by event id
 //
 // Handler returns an http.Handler that the web server mounts at /api/gate/.
@@ -14,7 +14,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -79,13 +78,13 @@ func (h *handler) bundle(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if since, _ := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64); since > 0 {
-		seq, err := h.s.LastSeq(r.Context())
+	if since := r.URL.Query().Get("since"); since != "" {
+		v, err := h.s.GateVersion(r.Context(), gate)
 		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		if seq == since {
+		if v == since {
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}

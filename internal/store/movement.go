@@ -231,7 +231,20 @@ func (s *Store) passKeys(ctx context.Context, tx *sql.Tx, now time.Time) (ed2551
 // key and the document key. It creates the keys on first use.
 func (s *Store) PassBundle(ctx context.Context) (pass.Bundle, error) {
 	var b pass.Bundle
-	err := s.write(ctx, func(tx *sql.Tx, now time.Time) error {
+	// Gates pull often: read without the write lock when the keys exist.
+	var pub []byte
+	var sealed []byte
+	err := s.db.QueryRowContext(ctx, `SELECT s.public, d.sealed FROM move_keys s, move_keys d WHERE s.purpose = 'pass_sign' AND d.purpose = 'pass_doc'`).Scan(&pub, &sealed)
+	if err == nil && len(pub) == ed25519.PublicKeySize {
+		doc, err := s.vault.Open(sealed, "move_key:pass_doc")
+		if err != nil {
+			return b, err
+		}
+		return pass.Bundle{Keys: []ed25519.PublicKey{pub}, DocKey: doc}, nil
+	} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return b, err
+	}
+	err = s.write(ctx, func(tx *sql.Tx, now time.Time) error {
 		priv, doc, err := s.passKeys(ctx, tx, now)
 		if err != nil {
 			return err
@@ -630,12 +643,16 @@ func (s *Store) call(ctx context.Context, tx *sql.Tx, now time.Time, actor strin
 		return nil, muster.Errorf(muster.ECONFLICT, "window %s %s is full (another planner booked it): plan again", a.Gate, a.Start.Format(time.RFC3339))
 	}
 	docs := make([]string, len(people))
+	summaries := make([][]byte, len(people))
 	for i, id := range people {
 		p, err := s.person(ctx, tx, Scope{}, id)
 		if err != nil {
 			return nil, err
 		}
 		docs[i] = passDocument(p)
+		if summaries[i], err = s.vault.Seal([]byte(summary(p)), "gate_summary"); err != nil {
+			return nil, err
+		}
 	}
 	c := pass.Claims{PassID: pass.NewPassID(), CaseID: a.CaseID, Gate: a.Gate, WindowStart: a.Start, WindowEnd: a.End, Expiry: a.End.Add(expiry)}
 	c.BindDocuments(docKey, docs)
@@ -653,7 +670,7 @@ func (s *Store) call(ctx context.Context, tx *sql.Tx, now time.Time, actor strin
 		return nil, err
 	}
 	for i, id := range people {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO pass_people (pass_id, idx, person_id, doc_hash) VALUES ($1, $2, $3, $4)`, int64(c.PassID), i, id, c.People[i][:]); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO pass_people (pass_id, idx, person_id, doc_hash, summary) VALUES ($1, $2, $3, $4, $5)`, int64(c.PassID), i, id, c.People[i][:], summaries[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -885,7 +902,7 @@ func (s *Store) GateOfToken(ctx context.Context, tok string) (string, error) {
 type GateSnapshot struct {
 	Gate      string        `json:"gate"`
 	Generated time.Time     `json:"generated"`
-	Seq       int64         `json:"seq"`
+	Version   string        `json:"version"` // GateVersion when it was taken
 	Closed    bool          `json:"closed"`
 	Bundle    pass.Bundle   `json:"bundle"`
 	Passes    []GatePass    `json:"passes"`
@@ -937,8 +954,39 @@ func summary(p *muster.Person) string {
 	return strings.Join(parts, ", ")
 }
 
+// snapshotRange is the part of the plan a gate holds: windows that ended
+// less than 12 hours ago or start within two days.
+func snapshotRange(now time.Time) (from, to int64) {
+	return now.Add(-12 * time.Hour).UnixMicro(), now.Add(48 * time.Hour).UnixMicro()
+}
+
+// GateVersion is a cheap fingerprint of a gate's snapshot: it changes
+// whenever a pass, a person's stage or flags, a revocation or the gate
+// itself change, so that a gate can pull only when something did.
+func (s *Store) GateVersion(ctx context.Context, gate string) (string, error) {
+	from, to := snapshotRange(s.now().UTC())
+	// Timestamps alone would miss changes made within one clock tick (or
+	// by code that does not bump them), so stages and flags are summed too.
+	var v [11]int64
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), CAST(COALESCE(SUM(cf.case_id), 0) AS BIGINT), COALESCE(MAX(cf.updated), 0), COALESCE(MAX(p.updated), 0),
+		CAST(COALESCE(SUM(LENGTH(p.flags)), 0) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN p.stage IN ('approved', 'called') THEN 1 ELSE 0 END), 0) AS BIGINT),
+		CAST(COALESCE(SUM(pp.person_id * (1 + pp.idx)), 0) AS BIGINT),
+		(SELECT COUNT(*) FROM revocations WHERE gate = $1), (SELECT COALESCE(MAX(at), 0) FROM revocations WHERE gate = $1),
+		(SELECT COALESCE(MAX(updated), 0) + MAX(closed) FROM gates WHERE name = $1), (SELECT COUNT(*) FROM move_keys)
+		FROM callforward cf JOIN pass_people pp ON pp.pass_id = cf.pass_id JOIN persons p ON p.id = pp.person_id
+		WHERE cf.gate = $1 AND cf.end_at > $2 AND cf.start_at < $3`, gate, from, to).Scan(&v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10])
+	if err != nil {
+		return "", err
+	}
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i] = strconv.FormatInt(x, 36)
+	}
+	return strings.Join(parts, "."), nil
+}
+
 // GateSnapshot returns the replica content for one gate: passes whose
-// window ends after 12 hours ago and starts within the next two days.
+// window ended less than 12 hours ago or starts within two days.
 func (s *Store) GateSnapshot(ctx context.Context, gate string) (*GateSnapshot, error) {
 	b, err := s.PassBundle(ctx)
 	if err != nil {
@@ -952,13 +1000,16 @@ func (s *Store) GateSnapshot(ctx context.Context, gate string) (*GateSnapshot, e
 		}
 		return nil, err
 	}
-	if snap.Seq, err = s.LastSeq(ctx); err != nil {
+	// The version first: a change made while the snapshot is read shows
+	// as a new version at the next pull.
+	if snap.Version, err = s.GateVersion(ctx, gate); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT cf.case_id, cf.pass_id, cf.start_at, cf.end_at, pp.idx, pp.person_id, pp.doc_hash, `+prefixed("p.", personCols)+`, p.flags
+	from, to := snapshotRange(now)
+	rows, err := s.db.QueryContext(ctx, `SELECT cf.case_id, cf.pass_id, cf.start_at, cf.end_at, pp.idx, pp.person_id, pp.doc_hash, pp.summary, p.stage, p.flags
 		FROM callforward cf JOIN pass_people pp ON pp.pass_id = cf.pass_id JOIN persons p ON p.id = pp.person_id
 		WHERE cf.gate = $1 AND cf.end_at > $2 AND cf.start_at < $3
-		ORDER BY cf.start_at, cf.case_id, pp.idx`, gate, now.Add(-12*time.Hour).UnixMicro(), now.Add(48*time.Hour).UnixMicro())
+		ORDER BY cf.start_at, cf.case_id, pp.idx`, gate, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -966,29 +1017,23 @@ func (s *Store) GateSnapshot(ctx context.Context, gate string) (*GateSnapshot, e
 	for rows.Next() {
 		var caseID, pid, start, end, personID int64
 		var idx int
-		var hash []byte
-		var pid2, caseID2 int64
-		var cat, stage, flags string
-		var sealed []byte
-		var created, updated int64
-		if err := rows.Scan(&caseID, &pid, &start, &end, &idx, &personID, &hash, &pid2, &caseID2, &cat, &stage, &sealed, &created, &updated, &flags); err != nil {
+		var hash, sealed []byte
+		var stage, flags string
+		if err := rows.Scan(&caseID, &pid, &start, &end, &idx, &personID, &hash, &sealed, &stage, &flags); err != nil {
 			return nil, err
 		}
 		if n := len(snap.Passes); n == 0 || snap.Passes[n-1].PassID != PassIDString(uint64(pid)) {
 			snap.Passes = append(snap.Passes, GatePass{PassID: PassIDString(uint64(pid)), CaseID: caseID, CaseRef: CaseRef(caseID),
 				Start: time.UnixMicro(start).UTC(), End: time.UnixMicro(end).UTC()})
 		}
-		body, err := s.vault.Open(sealed, "person")
-		if err != nil {
-			return nil, fmt.Errorf("person %d: %w", personID, err)
+		var sum []byte
+		if len(sealed) > 0 {
+			if sum, err = s.vault.Open(sealed, "gate_summary"); err != nil {
+				return nil, fmt.Errorf("person %d summary: %w", personID, err)
+			}
 		}
-		var sp sealedPerson
-		if err := json.Unmarshal(body, &sp); err != nil {
-			return nil, err
-		}
-		p := muster.Person{Given: sp.Given, Family: sp.Family, FullName: sp.FullName, Sex: sp.Sex, DOB: sp.DOB, Relationship: sp.Relationship}
 		gp := &snap.Passes[len(snap.Passes)-1]
-		gp.People = append(gp.People, GatePerson{Index: idx, PersonID: personID, Hash: hex.EncodeToString(hash), Summary: summary(&p),
+		gp.People = append(gp.People, GatePerson{Index: idx, PersonID: personID, Hash: hex.EncodeToString(hash), Summary: string(sum),
 			Flagged:   hasFlag(flags, flagHold) || hasFlag(flags, flagConfirmed),
 			CheckedIn: muster.Stage(stage).Rank() >= muster.StageCheckedIn.Rank()})
 	}
@@ -1008,14 +1053,6 @@ func (s *Store) GateSnapshot(ctx context.Context, gate string) (*GateSnapshot, e
 		snap.Revoked = append(snap.Revoked, PassIDString(uint64(pid)))
 	}
 	return snap, rrows.Err()
-}
-
-func prefixed(prefix, cols string) string {
-	parts := strings.Split(cols, ", ")
-	for i := range parts {
-		parts[i] = prefix + parts[i]
-	}
-	return strings.Join(parts, ", ")
 }
 
 // CheckIn is one admission at a gate, as the gate recorded it; EventID is

@@ -53,12 +53,14 @@ CREATE TABLE callforward (
 CREATE INDEX callforward_gate ON callforward(gate, state);
 
 -- The people a pass admits, in pass order, with their document hash (an
--- HMAC under the document key, as in the pass).
+-- HMAC under the document key, as in the pass) and the gate's sealed
+-- minimal summary of them (initials, sex, birth year, relationship).
 CREATE TABLE pass_people (
 	pass_id   BIGINT NOT NULL,
 	idx       BIGINT NOT NULL,
 	person_id BIGINT NOT NULL,
 	doc_hash  BYTEA NOT NULL,
+	summary   BYTEA,
 	PRIMARY KEY (pass_id, idx)
 );
 CREATE INDEX pass_people_person ON pass_people(person_id);
