@@ -207,3 +207,19 @@ func BenchmarkScreen(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkScreenAll screens 100,000 generated registrants on all cores
+// against SDN + UN, the shape of a registry-wide run.
+func BenchmarkScreenAll(b *testing.B) {
+	ix := NewIndex(loadReal(b))
+	people := eval.GeneratePeople(100_000, 7)
+	qs := make([]Query, len(people))
+	for i, p := range people {
+		qs[i] = Query{Names: []string{p.Given + " " + p.Family}, DOB: p.DOB, Sex: p.Sex, Nationalities: []string{"AF"}}
+	}
+	for b.Loop() {
+		if _, err := ix.ScreenAll(context.Background(), qs, Options{}, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
