@@ -79,6 +79,25 @@ func TestScreenBatch(t *testing.T) {
 	}
 }
 
+// TestScreenRejectedRows: a row intake cannot read is a person nobody
+// screened, and the command says so.
+func TestScreenRejectedRows(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "hits.csv")
+	code, _, stderr := runScreenCmd(t, "screen", "--list", filepath.Join(screenData, "ofac-sdn"),
+		"--input", filepath.Join(screenData, "people_bad.csv"), "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "1 rows of") || !strings.Contains(stderr, "line 3") || !strings.Contains(stderr, "screened 1 people") ||
+		!strings.Contains(stderr, "1 rows not screened") {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+	b, _ := os.ReadFile(out)
+	if !strings.Contains(string(b), "B-1,ofac-sdn,16455") {
+		t.Errorf("hits:\n%s", b)
+	}
+}
+
 func TestScreenName(t *testing.T) {
 	code, stdout, stderr := runScreenCmd(t, "screen", "name", "Mohammad Hassan Akhund", "--dob", "1956",
 		"--list", filepath.Join(screenData, "un-sc.xml"), "--list", filepath.Join(screenData, "ofac-sdn"))

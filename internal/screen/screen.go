@@ -264,33 +264,46 @@ func (ix *Index) Screen(q Query, opt Options) []Hit {
 	if allowed == nil {
 		allowed = []string{lists.TypeIndividual, lists.TypeEntity}
 	}
-	var qps []*names.Prepared
 	var qnames []string
 	for _, s := range q.Names {
 		if s = strings.TrimSpace(s); s == "" {
 			continue
 		}
-		qps = append(qps, names.Prepare(s))
-		qnames = append(qnames, s)
+		dup := false
+		for _, o := range qnames {
+			dup = dup || o == s
+		}
+		if !dup {
+			qnames = append(qnames, s)
+		}
 	}
-	if len(qps) == 0 {
+	if len(qnames) == 0 {
 		return nil
+	}
+	// Names are prepared only when the cache does not answer for them or
+	// when a hit needs its explanation.
+	qps := make([]*names.Prepared, len(qnames))
+	prep := func(i int) *names.Prepared {
+		if qps[i] == nil {
+			qps[i] = names.Prepare(qnames[i])
+		}
+		return qps[i]
 	}
 	// A name pair can reach the threshold only if its name score is at
 	// least threshold minus the largest qualifier boost.
 	floor := threshold - maxQualifierBoost
 	seen := make(map[int32]struct{}, 64)
 	bests := make(map[int32]*best, 16)
-	for qi, qp := range qps {
+	for qi, qn := range qnames {
 		var cs []cand
 		if floor >= cacheFloor {
 			var ok bool
-			if cs, ok = ix.cache.get(qp.Orig); !ok {
-				cs = ix.candidates(qp, cacheFloor, seen)
-				ix.cache.put(qp.Orig, cs)
+			if cs, ok = ix.cache.get(qn); !ok {
+				cs = ix.candidates(prep(qi), cacheFloor, seen)
+				ix.cache.put(qn, cs)
 			}
 		} else {
-			cs = ix.candidates(qp, floor, seen)
+			cs = ix.candidates(prep(qi), floor, seen)
 		}
 		for _, c := range cs {
 			s := c.score
@@ -322,7 +335,7 @@ func (ix *Index) Screen(q Query, opt Options) []Hit {
 			continue
 		}
 		n := &ix.names[b.name]
-		r := ix.matcher.Compare(qps[b.query], n.p)
+		r := ix.matcher.Compare(prep(b.query), n.p)
 		expl := r.Explain()
 		if n.low {
 			expl += fmt.Sprintf("; low-quality alias x%.2f", lowQualityFactor)
