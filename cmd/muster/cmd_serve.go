@@ -46,6 +46,14 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			time.AfterFunc(2*time.Second, stop) // let the confirmation page go out
 			return errors.Join(kerr, derr)
 		}})
+	// A purge by anyone else (the CLI, another server on the same
+	// database) stops this one too.
+	go func() {
+		if srv.WatchPurge(ctx, 2*time.Second) == nil {
+			fmt.Fprintln(env.Stderr, "muster serve: the database was purged; stopping")
+			stop()
+		}
+	}()
 	return srv.ListenAndServe(ctx, *addr, func(url string) {
 		fmt.Fprintf(env.Stdout, "muster is serving at %s (stop with Ctrl-C)\n", url)
 	})

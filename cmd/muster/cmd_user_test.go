@@ -225,3 +225,30 @@ func TestServe(t *testing.T) {
 		}
 	}
 }
+
+// TestServeStopsOnPurge: `muster purge` run beside a serving process stops
+// it, since its memory still holds the data key.
+func TestServeStopsOnPurge(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "muster.db")
+	env := map[string]string{"MUSTER_DB": db}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, errb := &serveOutput{}, &serveOutput{}
+	e := &Env{Stdin: strings.NewReader(""), Stdout: out, Stderr: errb, Getenv: func(k string) string { return env[k] }}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, e, []string{"serve", "--addr", "127.0.0.1:0"}) }()
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(out.String(), "serving at") && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if code, _, errs := runUserCmd(t, env, "", "purge", "--yes-destroy-all-data"); code != 0 {
+		t.Fatalf("purge: exit %d: %s", code, errs)
+	}
+	select {
+	case code := <-done:
+		if code != 0 || !strings.Contains(errb.String(), "purged; stopping") {
+			t.Errorf("serve exited %d: %s", code, errb.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve still running after a purge")
+	}
+}
