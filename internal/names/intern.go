@@ -15,7 +15,7 @@ import (
 
 // maxIntern bounds the intern table; tokens beyond it are encoded
 // privately (id 0) and not cached.
-const maxIntern = 1<<22 - 1
+const maxIntern = 1 << 20
 
 var intern = struct {
 	sync.RWMutex

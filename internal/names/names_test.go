@@ -574,7 +574,7 @@ func TestSimBound(t *testing.T) {
 func TestSimCacheConsistent(t *testing.T) {
 	rows := readTSV(t, "testdata/un-sc-arabic-latin.tsv")
 	var ps []*Prepared
-	for _, r := range rows[:10] {
+	for _, r := range rows[:5] {
 		ps = append(ps, Prepare(r[1]), Prepare(r[2]))
 	}
 	var m Matcher
@@ -595,6 +595,28 @@ func TestSimCacheConsistent(t *testing.T) {
 				t.Fatalf("%q vs %q: %v first, %v cold, %v warm", a.Orig, b.Orig, first[k], cold, warm)
 			}
 			k++
+		}
+	}
+}
+
+// TestConcurrent prepares and compares names from several goroutines (run
+// with -race): the intern table and the similarity cache are shared.
+func TestConcurrent(t *testing.T) {
+	done := make(chan []float64)
+	for g := 0; g < 4; g++ {
+		go func() {
+			var m Matcher
+			var out []float64
+			for _, p := range samePerson {
+				out = append(out, m.Compare(Prepare(p[0]), Prepare(p[1])).Score)
+			}
+			done <- out
+		}()
+	}
+	first := <-done
+	for g := 1; g < 4; g++ {
+		if diff := cmp.Diff(first, <-done); diff != "" {
+			t.Errorf("goroutines disagree (-first +other):\n%s", diff)
 		}
 	}
 }
