@@ -44,6 +44,7 @@ const (
 	Import        Permission = "import"         // upload registration files
 	SetStage      Permission = "set_stage"      // move people between stages
 	ScreenDecide  Permission = "screen_decide"  // decide on watchlist hits
+	ReviewDecide  Permission = "review_decide"  // decide doubtful record-linkage pairs (same person or not), undo merges
 	Export        Permission = "export"         // exports of personal data
 	ExportCounts  Permission = "export_counts"  // aggregate-only exports
 	GateCheckIn   Permission = "gate_checkin"   // check people in at a gate
@@ -75,6 +76,7 @@ var table = map[Permission][]string{
 	Import:        {RoleAdmin, RoleCoordinator, RoleCaseworker, RolePartner},
 	SetStage:      {RoleAdmin, RoleCoordinator, RoleCaseworker},
 	ScreenDecide:  {RoleAdmin, RoleScreener},
+	ReviewDecide:  {RoleAdmin, RoleCoordinator, RoleCaseworker},
 	Export:        {RoleAdmin, RoleCoordinator},
 	ExportCounts:  {RoleAdmin, RoleCoordinator, RolePartner},
 	GateCheckIn:   {RoleAdmin, RoleGate},

@@ -26,6 +26,7 @@ import (
 	"muster"
 	"muster/internal/auth"
 	"muster/internal/gateapi"
+	"muster/internal/ops"
 	"muster/internal/store"
 )
 
@@ -64,6 +65,9 @@ type Config struct {
 	// (cmd/muster wires it to what `muster purge` does). The admin's purge
 	// button calls it; without it the button explains how to purge.
 	Purge func(ctx context.Context) error
+	// Screener answers /api/screen and is reloaded when any server sharing
+	// the database loads a list version; nil means no lists (503).
+	Screener *ops.Screener
 }
 
 // Server serves the UI and the API. It implements http.Handler.
@@ -168,6 +172,7 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(url
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go s.followLists(ctx) // screening.go: keep cfg.Screener current
 	scheme := "http"
 	if s.cfg.Secure {
 		scheme = "https"
