@@ -71,6 +71,7 @@ func TestGatePageInBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#input"), cf.Token+kb.Enter),
 		chromedp.WaitVisible(chromedp.CSS("#result.green")),
 		text("#result .message", &afterPass),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/clear"] button`)),
 		chromedp.SendKeys(chromedp.CSS("#input"), mrzA[0]+kb.Enter),
 		chromedp.WaitVisible(chromedp.CSS("#result.amber")),
 		chromedp.SendKeys(chromedp.CSS("#input"), mrzA[1]+kb.Enter),

@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"embed"
@@ -87,10 +88,16 @@ type pageData struct {
 
 func (g *Gate) page(w http.ResponseWriter, r *http.Request) {
 	d := g.pageData(r.Context())
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := pageTmpl.Execute(w, d); err != nil {
+	// Rendered whole before sending, so that a template error is a 500,
+	// never half a page the officer might misread.
+	var buf bytes.Buffer
+	if err := pageTmpl.Execute(&buf, d); err != nil {
 		g.log.Error("gate page", "err", err)
+		http.Error(w, "gate page failed", http.StatusInternalServerError)
+		return
 	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write(buf.Bytes())
 }
 
 func (g *Gate) pageData(ctx context.Context) pageData {
