@@ -130,10 +130,17 @@ func runScreen(ctx context.Context, env *Env, args []string) error {
 // loadIndex loads every list and indexes them together.
 func loadIndex(paths []string) (*screen.Index, int, error) {
 	var all []lists.Entry
+	from := map[string]string{}
 	for _, p := range paths {
 		es, err := lists.Load(p)
 		if err != nil {
 			return nil, 0, err
+		}
+		for i := range es {
+			if prev, dup := from[es[i].Key()]; dup {
+				return nil, 0, muster.Errorf(muster.EINVALID, "entry %s is in both %s and %s: pass one version of each list", es[i].Key(), prev, p)
+			}
+			from[es[i].Key()] = p
 		}
 		all = append(all, es...)
 	}

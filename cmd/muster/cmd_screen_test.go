@@ -133,6 +133,7 @@ func TestScreenUsage(t *testing.T) {
 		{[]string{"screen", "--list", "testdata/screen/nope", "--input", "testdata/screen/people.csv", "--out", "/dev/null"}, 1, "no such file"},
 		{[]string{"screen", "--list", "testdata/screen/people.csv", "--input", "testdata/screen/people.csv", "--out", "/dev/null"}, 1, "not a watchlist format"},
 		{[]string{"screen", "--list", "testdata/screen/un-sc.xml", "--input", "testdata/screen/people.csv", "--out", "/dev/null", "--threshold", "2"}, 1, "outside"},
+		{[]string{"screen", "--list", "testdata/screen/un-sc.xml", "--list", "testdata/screen/un-sc.xml", "--input", "testdata/screen/people.csv", "--out", "/dev/null"}, 1, "one version of each list"},
 	} {
 		code, _, stderr := runScreenCmd(t, tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.msg) {

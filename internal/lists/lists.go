@@ -153,10 +153,19 @@ func Load(path string) ([]Entry, error) {
 	}
 	sort.Strings(files)
 	var all []Entry
+	from := map[string]string{}
 	for _, f := range files {
 		es, err := loadFile(f)
 		if err != nil {
 			return nil, err
+		}
+		for i := range es {
+			if prev, dup := from[es[i].Key()]; dup {
+				// Two versions of one list side by side would screen
+				// everyone twice against each entry.
+				return nil, muster.Errorf(muster.EINVALID, "entry %s is in both %s and %s: pass one version of each list", es[i].Key(), prev, f)
+			}
+			from[es[i].Key()] = f
 		}
 		all = append(all, es...)
 	}

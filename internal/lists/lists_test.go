@@ -297,6 +297,16 @@ func TestLoadErrors(t *testing.T) {
 	if _, err := Load("testdata/ofac-sdn-2021-07/alt.csv"); err == nil {
 		t.Error("companion file alone: no error")
 	}
+	un, err := os.ReadFile("testdata/un-sc-2026-02-27-extract.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	two := t.TempDir()
+	os.WriteFile(filepath.Join(two, "a.xml"), un, 0o644)
+	os.WriteFile(filepath.Join(two, "b.xml"), un, 0o644)
+	if _, err := Load(two); err == nil || !strings.Contains(err.Error(), "one version of each list") {
+		t.Errorf("two versions in one folder: %v", err)
+	}
 	other := filepath.Join(dir, "x.xml")
 	os.WriteFile(other, []byte("<feed/>"), 0o644)
 	if _, err := Load(other); muster.ErrorCode(err) != muster.EINVALID {
