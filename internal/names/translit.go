@@ -352,7 +352,19 @@ func lettersToLatin(rs []rune) string {
 				prevVowel = r != 'ۋ'
 				continue
 			}
+			nextSemi := i+1 < n && (arabicLetters[rs[i+1]].class == lWaw || arabicLetters[rs[i+1]].class == lYeh)
 			switch {
+			case i > 0 && l.class == lWaw && rs[i-1] == 'خ' && i+1 < n && arabicLetters[rs[i+1]].class == lAlef:
+				// خوا is khwa, the و barely heard (Khwaja, Khairkhwa)
+				units[len(units)-1].s = "khw"
+				prevVowel = false
+				continue
+			case i > 0 && nextSemi && !prevVowel:
+				// و before ی or ی before و is the consonant (Mirwais,
+				// Huwaysh, Qayyum)
+				units = append(units, unit{s: cons})
+				prevVowel = false
+				continue
 			case i == 0:
 				if l.class == lWaw && i+1 < n && !isVowelish(i+1) && arabicLetters[rs[i+1]].class != lYeh && arabicLetters[rs[i+1]].class != lWaw && n == 2 {
 					// و alone before one consonant: o/u
@@ -380,7 +392,11 @@ func lettersToLatin(rs []rune) string {
 		case lHamza:
 			// hamza between vowels or at the end carries nothing
 		case lHeh:
-			if i == n-1 && i > 0 && !prevVowel {
+			if i == n-1 && i > 0 && prevVowel && arabicLetters[rs[i-1]].class == lYeh {
+				// -یه is -ia (Fawzia, Nazia, Razia)
+				units = append(units, unit{vowel: true, s: "a"})
+				prevVowel = true
+			} else if i == n-1 && i > 0 && !prevVowel {
 				units = append(units, unit{vowel: true, s: "a"})
 				prevVowel = true
 			} else {
