@@ -68,6 +68,8 @@ func ResolveAll(ctx context.Context, s *store.Store, actor string) (ResolveSumma
 			keys = append(keys, c)
 		}
 		sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+		var merges []store.MergeOp
+		isSurvivor := map[int64]bool{}
 		for _, c := range keys {
 			ps := span[c]
 			sort.Slice(ps, func(i, j int) bool { return ps[i] < ps[j] })
@@ -78,13 +80,18 @@ func ResolveAll(ctx context.Context, s *store.Store, actor string) (ResolveSumma
 					continue
 				}
 				ev, _ := json.Marshal(map[string]any{"engine": "fellegi-sunter", "cluster": c})
-				if _, err := s.Merge(ctx, actor, into, p, "record linkage", ev); err != nil {
-					return sum, err
-				}
+				merges = append(merges, store.MergeOp{Into: into, Absorbed: p, Reason: "record linkage", Evidence: ev})
 				survivorOf[p] = into
 				sum.Merged++
-				sum.Survivors = appendUniq(sum.Survivors, into)
+				if !isSurvivor[into] {
+					isSurvivor[into] = true
+					sum.Survivors = append(sum.Survivors, into)
+				}
 			}
+		}
+		// One transaction for the lot: all merges land or none.
+		if _, err := s.MergeMany(ctx, actor, merges); err != nil {
+			return sum, err
 		}
 		live := func(p int64) int64 {
 			if q, ok := survivorOf[p]; ok {

@@ -32,107 +32,138 @@ type mergeRecord struct {
 // path. It returns the sequence number of the merge event, which Unmerge
 // takes to undo it.
 func (s *Store) Merge(ctx context.Context, actor string, survivor, absorbed int64, reason string, evidence json.RawMessage) (int64, error) {
-	if survivor == absorbed {
-		return 0, muster.Errorf(muster.EINVALID, "a person cannot merge with themselves")
-	}
 	var seq int64
 	err := s.write(ctx, func(tx *sql.Tx, now time.Time) error {
-		type row struct {
-			caseID          int64
-			stage, cat, prt string
-		}
-		get := func(id int64) (row, error) {
-			var r row
-			err := tx.QueryRowContext(ctx, `SELECT case_id, stage, category, partner FROM persons WHERE id = $1 AND merged_into IS NULL`, id).Scan(&r.caseID, &r.stage, &r.cat, &r.prt)
-			if err == sql.ErrNoRows {
-				return r, muster.Errorf(muster.ENOTFOUND, "no live person %d", id)
+		var err error
+		seq, err = s.mergeTx(ctx, tx, now, actor, MergeOp{Into: survivor, Absorbed: absorbed, Reason: reason, Evidence: evidence})
+		return err
+	})
+	return seq, err
+}
+
+// MergeOp is one merge for MergeMany.
+type MergeOp struct {
+	Into, Absorbed int64
+	Reason         string
+	Evidence       json.RawMessage
+}
+
+// MergeMany applies merges in one transaction (all or none), as the
+// linkage engine proposes them by the thousand; it returns each merge's
+// event sequence number.
+func (s *Store) MergeMany(ctx context.Context, actor string, ops []MergeOp) ([]int64, error) {
+	seqs := make([]int64, len(ops))
+	err := s.write(ctx, func(tx *sql.Tx, now time.Time) error {
+		for i, op := range ops {
+			var err error
+			if seqs[i], err = s.mergeTx(ctx, tx, now, actor, op); err != nil {
+				return fmt.Errorf("merge %d into %d: %w", op.Absorbed, op.Into, err)
 			}
-			return r, err
-		}
-		sv, err := get(survivor)
-		if err != nil {
-			return err
-		}
-		ab, err := get(absorbed)
-		if err != nil {
-			return err
-		}
-		m := mergeRecord{Into: survivor, Stage: muster.Stage(ab.stage), IntoStage: muster.Stage(sv.stage), CaseFrom: ab.caseID, CaseInto: sv.caseID, Reason: reason, Evidence: evidence}
-		if m.Registrations, err = ids(ctx, tx, `SELECT id FROM registrations WHERE person_id = $1 ORDER BY id`, absorbed); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE registrations SET person_id = $1 WHERE person_id = $2`, survivor, absorbed); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE persons SET merged_into = $1, updated = $2 WHERE id = $3`, survivor, now.UnixMicro(), absorbed); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM blind WHERE person_id = $1`, absorbed); err != nil {
-			return err
-		}
-		// Hits follow the person unless the survivor has one on that entry.
-		if m.Hits, err = ids(ctx, tx, `SELECT h.id FROM hits h WHERE h.person_id = $1 AND NOT EXISTS
-			(SELECT 1 FROM hits o WHERE o.person_id = $2 AND o.list = h.list AND o.entry_id = h.entry_id) ORDER BY h.id`, absorbed, survivor); err != nil {
-			return err
-		}
-		for _, h := range m.Hits {
-			if _, err := tx.ExecContext(ctx, `UPDATE hits SET person_id = $1 WHERE id = $2`, survivor, h); err != nil {
-				return err
-			}
-		}
-		if ab.caseID != sv.caseID {
-			if m.CaseMembers, err = ids(ctx, tx, `SELECT id FROM persons WHERE case_id = $1 AND merged_into IS NULL AND id <> $2 ORDER BY id`, ab.caseID, absorbed); err != nil {
-				return err
-			}
-			rows, err := tx.QueryContext(ctx, `SELECT source, case_ref FROM case_sources WHERE case_id = $1 ORDER BY source, case_ref`, ab.caseID)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var src [2]string
-				if err := rows.Scan(&src[0], &src[1]); err != nil {
-					rows.Close()
-					return err
-				}
-				m.CaseSources = append(m.CaseSources, src)
-			}
-			rows.Close()
-			for _, q := range []string{
-				`UPDATE persons SET case_id = $1 WHERE case_id = $2`,
-				`UPDATE case_sources SET case_id = $1 WHERE case_id = $2`,
-				`UPDATE cases SET merged_into = $1 WHERE id = $2`,
-			} {
-				if _, err := tx.ExecContext(ctx, q, sv.caseID, ab.caseID); err != nil {
-					return err
-				}
-			}
-		}
-		to := muster.Stage(sv.stage)
-		if r := muster.Stage(ab.stage).Rank(); r > to.Rank() && to.Rank() >= 0 {
-			to = muster.Stage(ab.stage)
-		}
-		cat := sv.cat
-		if cat == "" {
-			cat = ab.cat
-		}
-		if err := s.rebuildPerson(ctx, tx, survivor, to, cat, now); err != nil {
-			return err
-		}
-		if err := s.refreshScreenFlags(ctx, tx, survivor); err != nil {
-			return err
-		}
-		ev := &muster.Event{Actor: actor, Type: muster.EventMerged, PersonID: absorbed, CaseID: ab.caseID, At: now, From: muster.Stage(ab.stage), Data: jsonRaw(m)}
-		if err := s.appendEventPartner(ctx, tx, ev, ab.prt, muster.Category(ab.cat)); err != nil {
-			return err
-		}
-		seq = ev.Seq
-		if to != muster.Stage(sv.stage) {
-			return s.appendEventPartner(ctx, tx, &muster.Event{Actor: actor, Type: muster.EventStage, PersonID: survivor, CaseID: sv.caseID, At: now,
-				From: muster.Stage(sv.stage), To: to, Data: jsonRaw(map[string]any{"reason": "merged with a person further along"})}, sv.prt, muster.Category(cat))
 		}
 		return nil
 	})
-	return seq, err
+	return seqs, err
+}
+
+func (s *Store) mergeTx(ctx context.Context, tx *sql.Tx, now time.Time, actor string, op MergeOp) (seq int64, err error) {
+	survivor, absorbed, reason, evidence := op.Into, op.Absorbed, op.Reason, op.Evidence
+	if survivor == absorbed {
+		return 0, muster.Errorf(muster.EINVALID, "a person cannot merge with themselves")
+	}
+	type row struct {
+		caseID          int64
+		stage, cat, prt string
+	}
+	get := func(id int64) (row, error) {
+		var r row
+		err := tx.QueryRowContext(ctx, `SELECT case_id, stage, category, partner FROM persons WHERE id = $1 AND merged_into IS NULL`, id).Scan(&r.caseID, &r.stage, &r.cat, &r.prt)
+		if err == sql.ErrNoRows {
+			return r, muster.Errorf(muster.ENOTFOUND, "no live person %d", id)
+		}
+		return r, err
+	}
+	sv, err := get(survivor)
+	if err != nil {
+		return 0, err
+	}
+	ab, err := get(absorbed)
+	if err != nil {
+		return 0, err
+	}
+	m := mergeRecord{Into: survivor, Stage: muster.Stage(ab.stage), IntoStage: muster.Stage(sv.stage), CaseFrom: ab.caseID, CaseInto: sv.caseID, Reason: reason, Evidence: evidence}
+	if m.Registrations, err = ids(ctx, tx, `SELECT id FROM registrations WHERE person_id = $1 ORDER BY id`, absorbed); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE registrations SET person_id = $1 WHERE person_id = $2`, survivor, absorbed); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE persons SET merged_into = $1, updated = $2 WHERE id = $3`, survivor, now.UnixMicro(), absorbed); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM blind WHERE person_id = $1`, absorbed); err != nil {
+		return 0, err
+	}
+	// Hits follow the person unless the survivor has one on that entry.
+	if m.Hits, err = ids(ctx, tx, `SELECT h.id FROM hits h WHERE h.person_id = $1 AND NOT EXISTS
+		(SELECT 1 FROM hits o WHERE o.person_id = $2 AND o.list = h.list AND o.entry_id = h.entry_id) ORDER BY h.id`, absorbed, survivor); err != nil {
+		return 0, err
+	}
+	for _, h := range m.Hits {
+		if _, err := tx.ExecContext(ctx, `UPDATE hits SET person_id = $1 WHERE id = $2`, survivor, h); err != nil {
+			return 0, err
+		}
+	}
+	if ab.caseID != sv.caseID {
+		if m.CaseMembers, err = ids(ctx, tx, `SELECT id FROM persons WHERE case_id = $1 AND merged_into IS NULL AND id <> $2 ORDER BY id`, ab.caseID, absorbed); err != nil {
+			return 0, err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT source, case_ref FROM case_sources WHERE case_id = $1 ORDER BY source, case_ref`, ab.caseID)
+		if err != nil {
+			return 0, err
+		}
+		for rows.Next() {
+			var src [2]string
+			if err := rows.Scan(&src[0], &src[1]); err != nil {
+				rows.Close()
+				return 0, err
+			}
+			m.CaseSources = append(m.CaseSources, src)
+		}
+		rows.Close()
+		for _, q := range []string{
+			`UPDATE persons SET case_id = $1 WHERE case_id = $2`,
+			`UPDATE case_sources SET case_id = $1 WHERE case_id = $2`,
+			`UPDATE cases SET merged_into = $1 WHERE id = $2`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, sv.caseID, ab.caseID); err != nil {
+				return 0, err
+			}
+		}
+	}
+	to := muster.Stage(sv.stage)
+	if r := muster.Stage(ab.stage).Rank(); r > to.Rank() && to.Rank() >= 0 {
+		to = muster.Stage(ab.stage)
+	}
+	cat := sv.cat
+	if cat == "" {
+		cat = ab.cat
+	}
+	if err := s.rebuildPerson(ctx, tx, survivor, to, cat, now); err != nil {
+		return 0, err
+	}
+	if err := s.refreshScreenFlags(ctx, tx, survivor); err != nil {
+		return 0, err
+	}
+	ev := &muster.Event{Actor: actor, Type: muster.EventMerged, PersonID: absorbed, CaseID: ab.caseID, At: now, From: muster.Stage(ab.stage), Data: jsonRaw(m)}
+	if err := s.appendEventPartner(ctx, tx, ev, ab.prt, muster.Category(ab.cat)); err != nil {
+		return 0, err
+	}
+	seq = ev.Seq
+	if to != muster.Stage(sv.stage) {
+		return seq, s.appendEventPartner(ctx, tx, &muster.Event{Actor: actor, Type: muster.EventStage, PersonID: survivor, CaseID: sv.caseID, At: now,
+			From: muster.Stage(sv.stage), To: to, Data: jsonRaw(map[string]any{"reason": "merged with a person further along"})}, sv.prt, muster.Category(cat))
+	}
+	return seq, nil
 }
 
 // Unmerge undoes the merge recorded at event seq: the absorbed person comes
