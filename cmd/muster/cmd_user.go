@@ -184,6 +184,12 @@ func readPassword(env *Env, file string) (string, error) {
 		defer f.Close()
 		sc = bufio.NewScanner(f)
 	} else {
+		if f, ok := env.Stdin.(*os.File); ok {
+			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+				// No dependency to turn echo off: say so, and point to the file.
+				fmt.Fprint(env.Stderr, "password (it shows as you type; --password-file avoids that): ")
+			}
+		}
 		sc = bufio.NewScanner(env.Stdin)
 	}
 	if !sc.Scan() {
