@@ -60,6 +60,7 @@ type Gate struct {
 	stMu     sync.Mutex // guards lastSync and lastErr
 	lastSync time.Time
 	lastErr  string
+	skew     time.Duration // this device's clock minus the server's, at the last answer
 }
 
 // Open opens (creating) the replica and loads cfg.OfflineFrom when set.
@@ -237,6 +238,13 @@ func (g *Gate) request(ctx context.Context, method, path string, body []byte) (*
 	resp, err := g.cfg.Client.Do(req)
 	if err != nil {
 		return nil, err
+	}
+	// Windows are judged by this device's clock: say so when it is off.
+	if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		skew := g.cfg.Now().Sub(d)
+		g.stMu.Lock()
+		g.skew = skew
+		g.stMu.Unlock()
 	}
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNotModified {
 		defer resp.Body.Close()
@@ -710,11 +718,18 @@ type Status struct {
 	LastSync time.Time `json:"last_sync"`
 	SyncErr  string    `json:"sync_error,omitempty"`
 	Online   bool      `json:"online"`
+	// ClockSkew is set when this device's clock is more than two minutes
+	// off the server's: windows would be judged wrongly.
+	ClockSkew string `json:"clock_skew,omitempty"`
 }
 
 func (g *Gate) status(ctx context.Context) Status {
 	c, _ := g.r.counts(ctx)
 	g.stMu.Lock()
 	defer g.stMu.Unlock()
-	return Status{Gate: g.cfg.Gate, Counts: c, LastSync: g.lastSync, SyncErr: g.lastErr, Online: g.lastErr == "" && !g.lastSync.IsZero()}
+	st := Status{Gate: g.cfg.Gate, Counts: c, LastSync: g.lastSync, SyncErr: g.lastErr, Online: g.lastErr == "" && !g.lastSync.IsZero()}
+	if g.skew > 2*time.Minute || g.skew < -2*time.Minute {
+		st.ClockSkew = g.skew.Round(time.Second).String()
+	}
+	return st
 }

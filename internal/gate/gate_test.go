@@ -413,3 +413,34 @@ func FuzzGateScan(f *testing.F) {
 		}
 	})
 }
+
+// TestGatePageAnswersOnlyLocalhostAndIPs: a page elsewhere pointing a
+// domain name at the device (DNS rebinding) cannot read or post to it.
+func TestGatePageAnswersOnlyLocalhostAndIPs(t *testing.T) {
+	e := setup(t)
+	g := e.device(t, "Abbey")
+	h := g.Handler()
+	for host, want := range map[string]int{
+		"localhost:8089": 200, "127.0.0.1:8089": 200, "[::1]:8089": 200, "192.168.1.20:8089": 200, "LOCALHOST": 200,
+		"evil.example:8089": http.StatusMisdirectedRequest, "localhost.evil.example": http.StatusMisdirectedRequest,
+	} {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.Host = host
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("Host %s: %d, want %d", host, rec.Code, want)
+		}
+	}
+	// The server's clock is the real one, the gate's the test's (hours
+	// apart): the page says so.
+	if html := func() string {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", "/", nil)
+		req.Host = "localhost:8089"
+		h.ServeHTTP(rec, req)
+		return rec.Body.String()
+	}(); !strings.Contains(html, `id="skew"`) {
+		t.Error("a clock hours off the server's is not shown")
+	}
+}

@@ -8,8 +8,11 @@ import (
 	"encoding/json"
 	"html/template"
 	"io/fs"
+	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
+	"strings"
 )
 
 //go:embed templates/*.html
@@ -57,6 +60,13 @@ func (g *Gate) Handler() http.Handler {
 
 func secure(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !hostAllowed(r.Host) {
+			// A web page the officer opens elsewhere could point a domain
+			// name at 127.0.0.1 (DNS rebinding) and read this page: only
+			// "localhost" and IP addresses are answered.
+			http.Error(w, "use http://localhost:PORT or the device's IP address", http.StatusMisdirectedRequest)
+			return
+		}
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Referrer-Policy", "no-referrer")
@@ -114,4 +124,18 @@ func (g *Gate) pageData(ctx context.Context) pageData {
 		}
 	}
 	return d
+}
+
+// hostAllowed accepts a Host header naming localhost or an IP address.
+func hostAllowed(host string) bool {
+	h, _, err := net.SplitHostPort(host)
+	if err != nil {
+		h = host
+	}
+	h = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	_, err = netip.ParseAddr(h)
+	return err == nil
 }
