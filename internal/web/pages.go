@@ -256,6 +256,10 @@ type searchData struct {
 
 const searchLimit = 200
 
+// EventSearch records a search in the audit chain: the query and the ids
+// it showed, sealed like every event's data.
+const EventSearch = "person.search"
+
 func (s *Server) search(w http.ResponseWriter, r *http.Request, rq *request) error {
 	ctx := r.Context()
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
@@ -281,6 +285,17 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, rq *request) err
 			} else if muster.ErrorCode(err) != muster.ENOTFOUND {
 				return err
 			}
+		}
+		// The audit trail records who searched for what and whom it
+		// showed; the event's data is sealed, so the query is not in
+		// clear in the database (and never in the log).
+		ids := make([]int64, len(d.Results))
+		for i, p := range d.Results {
+			ids[i] = p.ID
+		}
+		data, _ := json.Marshal(map[string]any{"q": q, "results": len(ids), "person_ids": ids})
+		if err := s.store.AppendEvent(ctx, &muster.Event{Actor: rq.actor(), Type: EventSearch, Data: data}); err != nil {
+			return err
 		}
 		s.log.Info("search", "req", rq.info.id, "user_id", rq.user.ID, "results", len(d.Results))
 	}

@@ -460,6 +460,14 @@ func TestPartnerIsolation(t *testing.T) {
 				}
 			}
 		}
+		// Every search is in the audit chain with its query and results.
+		evs, err := e.st.Events(context.Background(), store.EventFilter{Type: EventSearch})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 8 || evs[0].Actor != "user:partnerb" || !strings.Contains(string(evs[0].Data), `"q":"Rahimi","results":0`) {
+			t.Errorf("%d search events; first %+v", len(evs), evs[0])
+		}
 		// The API gives each partner its own numbers, equal to the store's.
 		for _, p := range []struct {
 			c     *client
