@@ -100,6 +100,17 @@ func TestQueuesBrowser(t *testing.T) {
 		}
 		return os.WriteFile(path, png, 0o644)
 	})
+	pairShot := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		path := os.Getenv("MUSTER_PAIR_SCREENSHOT")
+		if path == "" {
+			return nil
+		}
+		png, err := chromedp.FullScreenshot(100)(ctx, tg)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(path, png, 0o644)
+	})
 	signIn := func(name string) []chromedp.Action[chromedp.Void] {
 		return []chromedp.Action[chromedp.Void]{
 			chromedp.WaitVisible(chromedp.CSS("#name")),
@@ -149,6 +160,7 @@ func TestQueuesBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#pairs")),
 		chromedp.Click(chromedp.CSS(fmt.Sprintf("#pair-%d", f.pair))),
 		chromedp.WaitVisible(chromedp.CSS("#terms")),
+		pairShot,
 		chromedp.Click(chromedp.CSS("#d-same")),
 		chromedp.SendKeys(chromedp.CSS("#reason"), "Same man: one partner added the tribal name"),
 		chromedp.Click(chromedp.CSS("#decide")),

@@ -146,14 +146,18 @@ func (s *Server) recentMerges(ctx context.Context) ([]recentMerge, error) {
 type pairData struct {
 	Pair      store.ReviewPair
 	A, B      *muster.Person
-	RegsA     []muster.Registration
-	RegsB     []muster.Registration
+	Regs      []pairReg // A's registrations, then B's
 	Terms     []resolve.Term
 	Total     float64 // the sum of the field weights (log2 of the Bayes factor)
 	Decision  string
 	Reason    string
 	Error     string
 	Undecided bool
+}
+
+type pairReg struct {
+	Person int64
+	Record muster.Record
 }
 
 func (s *Server) loadPair(ctx context.Context, rq *request, id int64) (*pairData, error) {
@@ -175,11 +179,14 @@ func (s *Server) loadPair(ctx context.Context, rq *request, id int64) (*pairData
 	if d.B, err = s.store.Person(ctx, rq.actor(), rq.scope(), d.Pair.PersonB); err != nil {
 		return nil, err
 	}
-	if d.RegsA, err = s.store.Registrations(ctx, rq.scope(), d.Pair.PersonA); err != nil {
-		return nil, err
-	}
-	if d.RegsB, err = s.store.Registrations(ctx, rq.scope(), d.Pair.PersonB); err != nil {
-		return nil, err
+	for _, p := range []int64{d.Pair.PersonA, d.Pair.PersonB} {
+		regs, err := s.store.Registrations(ctx, rq.scope(), p)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range regs {
+			d.Regs = append(d.Regs, pairReg{Person: p, Record: r.Record})
+		}
 	}
 	return d, nil
 }

@@ -22,10 +22,17 @@ import (
 	"muster/internal/store"
 )
 
-// The queues get their own navigation entries; navAll (pages.go) lists the
-// rest. Appended here so that the queues stay in their own files.
+// The queues get their own navigation entries, before the admin's Purge;
+// navAll (pages.go) lists the rest. Added here so that the queues stay in
+// their own files.
 func init() {
-	navAll = append(navAll,
+	at := len(navAll)
+	for i, n := range navAll {
+		if n.href == "/admin/purge" {
+			at = i
+		}
+	}
+	queues := append(navAll[:at:at],
 		struct {
 			href, label string
 			perm        auth.Permission
@@ -34,6 +41,7 @@ func init() {
 			href, label string
 			perm        auth.Permission
 		}{"/review", "Review", auth.ReviewDecide})
+	navAll = append(queues, navAll[at:]...)
 }
 
 // queueLimit bounds the rows a queue page shows; the counts on top stay

@@ -303,9 +303,18 @@ func TestScreenerQueue(t *testing.T) {
 				t.Errorf("hit page lacks %s", s)
 			}
 		}
+		for _, p := range []string{"/screening", hitPath, "/review", fmt.Sprintf("/review/pair/%d", f.pair)} {
+			c := sc
+			if strings.HasPrefix(p, "/review") {
+				c = e.client().login("case")
+			}
+			if body := c.get(p).body; strings.Contains(body, "<script") || strings.Contains(body, " style=") {
+				t.Errorf("%s has inline script or style (the CSP blocks both)", p)
+			}
+		}
 		reads, _ := e.st.Events(ctx, store.EventFilter{Type: muster.EventRead, PersonID: f.listed[0]})
-		if len(reads) != 1 || reads[0].Actor != "user:screen" {
-			t.Errorf("reading a hit: read events %+v, want one by user:screen", reads)
+		if len(reads) != 2 || reads[0].Actor != "user:screen" {
+			t.Errorf("reading a hit twice: read events %+v, want two by user:screen", reads)
 		}
 
 		// A decision needs a reason, and a known decision.
@@ -541,7 +550,7 @@ func TestReviewQueue(t *testing.T) {
 		if r.status != 200 {
 			t.Fatalf("pair page: %d %s", r.status, firstError(r.body))
 		}
-		for _, s := range []string{"Mohammad Nabi Popal", "Mohammad Nabi Popalzai", "<td>ngo-r</td><td>r1</td>", "<td>ngo-s</td><td>s1</td>",
+		for _, s := range []string{"Mohammad Nabi Popal", "Mohammad Nabi Popalzai", "</a></td><td>ngo-r</td><td>r1</td>", "</a></td><td>ngo-s</td><td>s1</td>",
 			"<td>place_of_birth</td><td dir=\"auto\">kandahar</td><td dir=\"auto\">kabul</td><td>else</td><td class=\"w\">-1.75</td>", "&#43;5.90", `id="d-same"`} {
 			if !strings.Contains(r.body, s) {
 				t.Errorf("pair page lacks %q", s)
