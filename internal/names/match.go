@@ -7,8 +7,10 @@ import (
 )
 
 // MatchThreshold is the score at or above which two names are taken to be
-// the same person's (see the package tests and the README for how it was
-// chosen from measurements).
+// the same person's or organisation's. At 0.75, 90% of the UN list's
+// Arabic-script names meet their own Latin names while 0.08% of pairs of
+// different people, and 0.6% of the best-scoring other SDN entries for an
+// alias, reach it (README.md has the table).
 const MatchThreshold = 0.75
 
 // ExplainFloor: Compare fills Result.Pairs only for scores at or above it,
