@@ -36,8 +36,8 @@ func runResolve(ctx context.Context, env *Env, args []string) error {
 	out := fs.String("out", "", "output CSV of cluster ids, one row per input row")
 	truth := fs.Bool("blocking-recall", false, "debug: also report blocking recall against the truth the benchmark files carry (FEBRL rec_id, Splink cluster)")
 	explain := fs.Int("explain", 0, "debug: print the field-by-field explanation of this many sample pairs")
-	threshold := fs.Float64("threshold", 0, "match probability from which a pair proposes a merge (default 0.5)")
-	link := fs.Float64("link", 0, "mean match probability across two clusters that a merge needs (default 0.3)")
+	threshold := fs.Float64("threshold", 0, "match probability from which a pair proposes a merge (default 0.5; registrations 0.9)")
+	link := fs.Float64("link", 0, "mean match probability across two clusters that a merge needs (default 0.3; registrations 0.8)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -160,7 +160,12 @@ func runResolve(ctx context.Context, env *Env, args []string) error {
 	}
 	read := time.Since(start)
 	opt.KeepCandidates = *truth || *explain > 0
-	opt.Threshold, opt.Link = *threshold, *link
+	if *threshold > 0 {
+		opt.Threshold = *threshold
+	}
+	if *link > 0 {
+		opt.Link = *link
+	}
 	if isTerminal(env.Stderr) {
 		last := time.Time{}
 		opt.Progress = func(phase string, done, total int64) {
