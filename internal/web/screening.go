@@ -58,6 +58,15 @@ var decisions = []struct{ Value, Label, Hint string }{
 	{store.HitConfirmed, "Confirmed match", "the listed person: a flag follows them to the gate and the manifest"},
 }
 
+func known(d string) bool {
+	for _, x := range decisions {
+		if x.Value == d {
+			return true
+		}
+	}
+	return false
+}
+
 func decisionLabel(d string) string {
 	for _, x := range decisions {
 		if x.Value == d {
@@ -104,7 +113,8 @@ func (s *Server) screeningQueue(w http.ResponseWriter, r *http.Request, rq *requ
 	if len(d.Hits) > queueLimit {
 		d.Hits, d.More = d.Hits[:queueLimit], true
 	}
-	if id, err := strconv.ParseInt(r.URL.Query().Get("decided"), 10, 64); err == nil && id > 0 {
+	// Only a known decision is echoed: the query string is anyone's to write.
+	if id, err := strconv.ParseInt(r.URL.Query().Get("decided"), 10, 64); err == nil && id > 0 && known(r.URL.Query().Get("as")) {
 		d.DoneHit, d.DoneLabel = id, decisionLabel(r.URL.Query().Get("as"))
 	}
 	return s.render(w, r, rq, http.StatusOK, "screening", "Screening", d)

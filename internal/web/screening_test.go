@@ -384,15 +384,42 @@ func TestScreenerQueue(t *testing.T) {
 		if got := personFlags(t, dsn, f.listed[0]); contains(got, store.FlagScreenHit) {
 			t.Errorf("flags after clearing %v: %s still there", got, store.FlagScreenHit)
 		}
+		// Escalate, then confirm: both decisions kept, the confirmed flag set.
+		second, _ := e.st.Hits(ctx, store.HitFilter{PersonID: f.listed[1], State: store.HitPending})
+		if len(second) == 0 {
+			t.Fatalf("no pending hit for %s", demo.Planted[1].Ref)
+		}
+		h2 := fmt.Sprintf("/screening/hit/%d", second[0].ID)
+		for _, step := range []struct{ seen, decision, reason string }{
+			{store.HitPending, store.HitEscalated, "father's name unknown; needs the senior screener"},
+			{store.HitEscalated, store.HitConfirmed, "senior screener: tazkira and photo match the INTERPOL notice"},
+		} {
+			r := sc.post(h2, url.Values{"csrf": {sc.csrf}, "decision": {step.decision}, "reason": {step.reason}, "seen": {step.seen}})
+			if r.status != http.StatusSeeOther {
+				t.Fatalf("%s: %d %s", step.decision, r.status, firstError(r.body))
+			}
+			if step.decision == store.HitEscalated && !strings.Contains(sc.get("/screening").body, `<td class="state-escalated">escalated</td>`) {
+				t.Errorf("escalated hit not in the queue as escalated")
+			}
+		}
+		if got := personFlags(t, dsn, f.listed[1]); !contains(got, store.FlagScreenConfirmed) {
+			t.Errorf("flags after a confirmed match %v, want %s", got, store.FlagScreenConfirmed)
+		}
+		if body := sc.get(h2).body; !strings.Contains(body, "Escalate") || !strings.Contains(body, "Confirmed match") || !strings.Contains(body, "senior screener: tazkira") {
+			t.Errorf("hit page lacks the escalation and the confirmation")
+		}
+		if r := sc.get("/screening?decided=5&as=" + url.QueryEscape("call +93 700 000 000")); strings.Contains(r.body, "call") {
+			t.Errorf("the queue echoes an arbitrary decision label")
+		}
 		st := e.status(store.Scope{})
-		if st.Screening.Cleared != len(mine) || st.Screening.PendingHits != len(open)-len(mine) {
+		if st.Screening.Cleared != len(mine) || st.Screening.PendingHits != len(open)-len(mine)-1 || st.Screening.Confirmed != 1 {
 			t.Errorf("screening counts %+v after clearing %d of %d", st.Screening, len(mine), len(open))
 		}
 		// The decision shows on the hit page, with its reason.
 		if r := sc.get(hitPath); !strings.Contains(r.body, "Decisions on this hit") || !strings.Contains(r.body, reason) {
 			t.Errorf("hit page lacks its decision history")
 		}
-		e.checkLogs(append(queuePersonal, reason))
+		e.checkLogs(append(queuePersonal, reason, "needs the senior screener", "tazkira and photo"))
 	})
 }
 
