@@ -91,3 +91,37 @@ func resetSimCache() {
 		simCache[i].Store(0)
 	}
 }
+
+// Weight keys (see weightKey) are interned too, so that Freq counts are a
+// slice indexed by them rather than a map.
+var wkeys = struct {
+	sync.RWMutex
+	m map[string]uint32
+}{m: map[string]uint32{}}
+
+// internWkey returns the index of a weight key, adding it; 0 when the
+// table is full.
+func internWkey(k string) uint32 {
+	if i := lookupWkey(k); i != 0 {
+		return i
+	}
+	wkeys.Lock()
+	defer wkeys.Unlock()
+	if i, ok := wkeys.m[k]; ok {
+		return i
+	}
+	if len(wkeys.m) >= maxIntern {
+		return 0
+	}
+	i := uint32(len(wkeys.m) + 1)
+	wkeys.m[k] = i
+	return i
+}
+
+// lookupWkey returns the index of a weight key, or 0 if it was never
+// interned.
+func lookupWkey(k string) uint32 {
+	wkeys.RLock()
+	defer wkeys.RUnlock()
+	return wkeys.m[k]
+}

@@ -32,6 +32,7 @@ type ptok struct {
 	key      string
 	skel     string
 	wkey     string  // weightKey
+	widx     uint32  // interned wkey, index into Freq counts
 	weight   float32 // built-in default weight
 	optional bool    // optional by kind, or a father's name
 	kindOpt  bool    // optional by kind (Khan, -zai)
@@ -75,6 +76,7 @@ func Prepare(s string) *Prepared {
 		}
 		pt.skel = string(skeleton(pt.code[:pt.n], nil))
 		pt.wkey = weightKey(pt.skel, t.Key)
+		pt.widx = internWkey(pt.wkey)
 		pt.weight = float32(defaultWeight(pt.skel, t.Key))
 		if father {
 			pt.weight *= 0.5
@@ -100,30 +102,36 @@ func Prepare(s string) *Prepared {
 
 // Freq counts name tokens (by consonant skeleton, so that spelling
 // variants of one name count together) to weigh rare tokens above common
-// ones. It is not safe for concurrent Add; Weight may be called
+// ones. It is not safe for concurrent Add; Weight and matching may run
 // concurrently once adding is done.
 type Freq struct {
-	counts map[string]int
+	counts []int32 // by interned weight key
 	names  int
+	logN   float64 // log(names+1)
 }
 
 // NewFreq returns an empty Freq.
-func NewFreq() *Freq { return &Freq{counts: map[string]int{}} }
+func NewFreq() *Freq { return &Freq{} }
 
 // Add counts the tokens of one name, each distinct token once.
 func (f *Freq) Add(name string) {
 	p := Prepare(name)
 	f.names++
+	f.logN = math.Log(float64(f.names + 1))
 	for i, t := range p.toks {
 		dup := false
 		for _, u := range p.toks[:i] {
-			if u.wkey == t.wkey {
+			if u.widx == t.widx {
 				dup = true
 			}
 		}
-		if !dup {
-			f.counts[t.wkey]++
+		if dup || t.widx == 0 {
+			continue
 		}
+		if int(t.widx) >= len(f.counts) {
+			f.counts = append(f.counts, make([]int32, int(t.widx)+1-len(f.counts)+len(f.counts)/2)...)
+		}
+		f.counts[t.widx]++
 	}
 }
 
@@ -138,17 +146,17 @@ func (f *Freq) Weight(key string) float64 {
 	if f == nil || f.names == 0 {
 		return defaultWeight(skel, key)
 	}
-	return f.weightOf(weightKey(skel, key))
+	return f.weightOf(lookupWkey(weightKey(skel, key)))
 }
 
-func (f *Freq) weightOf(wkey string) float64 {
-	return freqWeight(f.counts[wkey], f.names)
-}
-
-func freqWeight(c, n int) float64 {
+func (f *Freq) weightOf(widx uint32) float64 {
+	c := 0
+	if int(widx) < len(f.counts) && widx != 0 {
+		c = int(f.counts[widx])
+	}
 	// Inverse document frequency scaled so that a token in 1% of names
 	// weighs about 0.6 and one in half the names 0.15.
-	w := math.Log(float64(n+1)/float64(c+1)) / 7.5
+	w := (f.logN - logPlus1(c)) / 7.5
 	switch {
 	case w < 0.15:
 		w = 0.15
@@ -156,6 +164,22 @@ func freqWeight(c, n int) float64 {
 		w = 1.2
 	}
 	return w
+}
+
+// logTable[c] is log(c+1) for small counts, which is most of them.
+var logTable = func() [4096]float64 {
+	var t [4096]float64
+	for i := range t {
+		t[i] = math.Log(float64(i + 1))
+	}
+	return t
+}()
+
+func logPlus1(c int) float64 {
+	if c < len(logTable) {
+		return logTable[c]
+	}
+	return math.Log(float64(c + 1))
 }
 
 // Matcher compares prepared names. A nil Freq uses built-in weights for
@@ -272,7 +296,7 @@ func (m *Matcher) weight(t *ptok) float32 {
 	if m == nil || m.Freq == nil || m.Freq.names == 0 || t.org {
 		return t.weight
 	}
-	w := float32(m.Freq.weightOf(t.wkey))
+	w := float32(m.Freq.weightOf(t.widx))
 	if t.father {
 		w *= 0.5
 	}
