@@ -144,7 +144,9 @@ func blindKeys(p *sealedPerson) [][2]string {
 			out = append(out, k)
 		}
 	}
-	for _, n := range []string{p.Given, p.Family, p.Father, p.FullName, p.NativeName} {
+	// A person is found by their own names; the father's name is shown to
+	// tell people apart, not searched.
+	for _, n := range []string{p.Given, p.Family, p.FullName, p.NativeName} {
 		for _, t := range nameTokens(n) {
 			add("name", t)
 		}
