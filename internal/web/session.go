@@ -292,14 +292,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, rq *request) erro
 	}
 	if u.TOTPSecret != "" {
 		step, ok := auth.VerifyTOTP(u.TOTPSecret, code, now)
-		s.mu.Lock()
-		if ok && step <= s.lastStep[u.ID] {
-			ok = false // a code already used: replayed or shoulder-surfed
-		}
 		if ok {
-			s.lastStep[u.ID] = step
+			// A code already used (replayed, or read over a shoulder) is
+			// refused on every server sharing the database.
+			if ok, err = s.store.UseTOTPStep(ctx, u.ID, step); err != nil {
+				return err
+			}
 		}
-		s.mu.Unlock()
 		if !ok {
 			return failed(u, "second factor")
 		}

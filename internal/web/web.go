@@ -81,9 +81,7 @@ type Server struct {
 	routes  []route
 	limiter *limiter
 
-	mu       sync.Mutex
-	lastStep map[int64]int64 // user id -> last TOTP step accepted, against replay
-	purged   atomic.Bool     // after a purge every request gets 410
+	purged atomic.Bool // after a purge every request gets 410
 	// hashing bounds concurrent argon2id verifications: each takes 64 MiB,
 	// and 200 people signing in at the start of a shift must not take
 	// 12 GiB.
@@ -117,7 +115,7 @@ func New(cfg Config) *Server {
 		cfg.MaxUpload = 64 << 20
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux(),
-		limiter: newLimiter(cfg.Now), lastStep: map[int64]int64{}, hashing: make(chan struct{}, max(2, runtime.NumCPU()))}
+		limiter: newLimiter(cfg.Now), hashing: make(chan struct{}, max(2, runtime.NumCPU()))}
 	s.gate = gateapi.Handler(cfg.Store, gateapi.Options{Logger: cfg.Logger})
 	s.dummy = sync.OnceValue(func() string {
 		h, _ := auth.HashPassword("muster-no-such-account", cfg.PasswordParams)
