@@ -11,6 +11,11 @@ const keyCommonWeight = 0.5
 // only paired with another token of the name.
 const minKeySkel = 3
 
+// minDelSkel is the shortest skeleton whose one-deletion variants are
+// keys; shorter variants would meet too many other names (Sultani would
+// meet Salman through "sln").
+const minDelSkel = 5
+
 // Keys returns candidate-retrieval keys for a prepared name. Two names of
 // one person in different transliterations or scripts share at least one
 // key with high probability, while a common or short token alone is not a
@@ -20,7 +25,7 @@ const minKeySkel = 3
 //     h-less and dh/th variants, and without a glued al-), and of each
 //     adjacent pair written as one word, so that split and merged tokens
 //     meet;
-//   - "d:" + a skeleton of four or more consonants and each of its
+//   - "d:" + a skeleton of five or more consonants and each of its
 //     one-deletion variants, so that skeletons one consonant apart meet;
 //   - "p:" + two skeletons, for pairs of tokens at least one of which is
 //     common or short (Gul Agha, Mohammad Nabi);
@@ -120,7 +125,7 @@ func appendSkelKeys(keys []string, code []byte) []string {
 	if s[0] == 'h' {
 		keys = append(keys, "k:"+string(s[1:]))
 	}
-	if len(s) >= 4 {
+	if len(s) >= minDelSkel {
 		// One consonant more or less or different (Alexander,
 		// Alexanda; Belaventsev, Belavencev): the skeleton and its
 		// one-deletion variants, so that skeletons one edit apart share
