@@ -1105,13 +1105,10 @@ func (s *Store) RecordCheckInsBatch(ctx context.Context, reqs []GateCheckIns) ([
 	var out []*SyncResult
 	err := s.write(ctx, func(tx *sql.Tx, now time.Time) error {
 		out = make([]*SyncResult, len(reqs))
-		for i, r := range reqs {
+		for i := range reqs {
 			out[i] = &SyncResult{Accepted: []string{}, Rejected: map[string]string{}}
-			if err := s.recordCheckIns(ctx, tx, now, r.Gate, r.CheckIns, out[i]); err != nil {
-				return err
-			}
 		}
-		return nil
+		return s.recordCheckIns(ctx, tx, now, reqs, out)
 	})
 	if err != nil {
 		return nil, err
@@ -1119,72 +1116,213 @@ func (s *Store) RecordCheckInsBatch(ctx context.Context, reqs []GateCheckIns) ([
 	return out, nil
 }
 
-func (s *Store) recordCheckIns(ctx context.Context, tx *sql.Tx, now time.Time, gate string, cis []CheckIn, res *SyncResult) error {
-	actor := "gate:" + gate
-	for _, ci := range cis {
-		if !eventIDRE.MatchString(ci.EventID) {
-			res.Rejected[ci.EventID] = "bad event id"
-			continue
+// checkInItem is one check-in being recorded.
+type checkInItem struct {
+	req      int
+	ci       CheckIn
+	passID   int64
+	caseID   int64
+	stage    string
+	cat      string
+	partner  string
+	passGate string
+	state    string
+	dup      bool
+}
+
+// inList renders "$k, $k+1, ..." for n values starting at placeholder k.
+func inList(k, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
 		}
-		pid, err := ParsePassID(ci.PassID)
-		if err != nil {
-			res.Rejected[ci.EventID] = "bad pass id"
-			continue
+		fmt.Fprintf(&b, "$%d", k+i)
+	}
+	return b.String()
+}
+
+// recordCheckIns does the work of a batch with a fixed number of
+// statements per few hundred check-ins plus the two events each: the
+// lookups, the insert, the stage and call updates are set-wise.
+func (s *Store) recordCheckIns(ctx context.Context, tx *sql.Tx, now time.Time, reqs []GateCheckIns, out []*SyncResult) error {
+	// Take the audit chain's lock first (chainFor takes it again, within
+	// this transaction, at the first event): on PostgreSQL two servers'
+	// check-in batches then run one after the other, so each sees the
+	// other's admissions and a double admission is always flagged.
+	if _, err := tx.ExecContext(ctx, `UPDATE chain SET seq = seq WHERE id = 1`); err != nil {
+		return err
+	}
+	var items []*checkInItem
+	for ri, r := range reqs {
+		for _, ci := range r.CheckIns {
+			if !eventIDRE.MatchString(ci.EventID) {
+				out[ri].Rejected[ci.EventID] = "bad event id"
+				continue
+			}
+			pid, err := ParsePassID(ci.PassID)
+			if err != nil {
+				out[ri].Rejected[ci.EventID] = "bad pass id"
+				continue
+			}
+			items = append(items, &checkInItem{req: ri, ci: ci, passID: int64(pid)})
 		}
-		var caseID int64
-		var stage, cat, partner string
-		var passGate, passState sql.NullString
-		var before int // this person's check-ins already stored (this one included if resent)
-		err = tx.QueryRowContext(ctx, `SELECT p.case_id, p.stage, p.category, p.partner, cf.gate, cf.state,
-			(SELECT COUNT(*) FROM checkins c WHERE c.person_id = p.id)
-			FROM pass_people pp JOIN persons p ON p.id = pp.person_id LEFT JOIN callforward cf ON cf.pass_id = pp.pass_id
-			WHERE pp.pass_id = $1 AND pp.person_id = $2 AND p.merged_into IS NULL`, int64(pid), ci.PersonID).
-			Scan(&caseID, &stage, &cat, &partner, &passGate, &passState, &before)
-		if errors.Is(err, sql.ErrNoRows) {
-			res.Rejected[ci.EventID] = "person not on that pass"
-			continue
-		} else if err != nil {
+	}
+	for chunk := range slices.Chunk(items, 300) {
+		if err := s.recordChunk(ctx, tx, now, reqs, out, chunk); err != nil {
 			return err
 		}
-		r, err := tx.ExecContext(ctx, `INSERT INTO checkins (event_id, gate, person_id, case_id, pass_id, method, at, received, duplicate)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0) ON CONFLICT (event_id) DO NOTHING`,
-			ci.EventID, gate, ci.PersonID, caseID, int64(pid), ci.Method, ci.At.UnixMicro(), now.UnixMicro())
-		if err != nil {
+	}
+	return nil
+}
+
+func (s *Store) recordChunk(ctx context.Context, tx *sql.Tx, now time.Time, reqs []GateCheckIns, out []*SyncResult, items []*checkInItem) error {
+	// Who is on which pass, and where they stand.
+	var personIDs []any
+	seenPerson := map[int64]bool{}
+	for _, it := range items {
+		if !seenPerson[it.ci.PersonID] {
+			seenPerson[it.ci.PersonID] = true
+			personIDs = append(personIDs, it.ci.PersonID)
+		}
+	}
+	type onPass struct{ pass, person int64 }
+	type row struct {
+		caseID              int64
+		stage, cat, partner string
+		passGate, passState sql.NullString
+	}
+	found := map[onPass]row{}
+	rows, err := tx.QueryContext(ctx, `SELECT pp.pass_id, pp.person_id, p.case_id, p.stage, p.category, p.partner, cf.gate, cf.state
+		FROM pass_people pp JOIN persons p ON p.id = pp.person_id LEFT JOIN callforward cf ON cf.pass_id = pp.pass_id
+		WHERE pp.person_id IN (`+inList(1, len(personIDs))+`) AND p.merged_into IS NULL`, personIDs...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var k onPass
+		var r row
+		if err := rows.Scan(&k.pass, &k.person, &r.caseID, &r.stage, &r.cat, &r.partner, &r.passGate, &r.passState); err != nil {
+			rows.Close()
 			return err
 		}
-		res.Accepted = append(res.Accepted, ci.EventID)
-		if n, _ := r.RowsAffected(); n == 0 {
+		found[k] = r
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// Their admissions already stored.
+	earlier := map[int64]map[string]bool{}
+	rows, err = tx.QueryContext(ctx, `SELECT person_id, event_id FROM checkins WHERE person_id IN (`+inList(1, len(personIDs))+`)`, personIDs...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var pid int64
+		var ev string
+		if err := rows.Scan(&pid, &ev); err != nil {
+			rows.Close()
+			return err
+		}
+		if earlier[pid] == nil {
+			earlier[pid] = map[string]bool{}
+		}
+		earlier[pid][ev] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+
+	var fresh []*checkInItem
+	inBatch := map[string]bool{}
+	for _, it := range items {
+		r, ok := found[onPass{it.passID, it.ci.PersonID}]
+		if !ok {
+			out[it.req].Rejected[it.ci.EventID] = "person not on that pass"
+			continue
+		}
+		out[it.req].Accepted = append(out[it.req].Accepted, it.ci.EventID)
+		if earlier[it.ci.PersonID][it.ci.EventID] || inBatch[it.ci.EventID] {
 			continue // sent before: already stored, nothing more to do
 		}
-		// Inserted now, so none of the earlier ones is this event.
-		dup := before > 0
-		if dup {
-			if _, err := tx.ExecContext(ctx, `UPDATE checkins SET duplicate = 1 WHERE person_id = $1`, ci.PersonID); err != nil {
-				return err
-			}
-			res.Duplicates = append(res.Duplicates, ci.EventID)
+		inBatch[it.ci.EventID] = true
+		it.caseID, it.stage, it.cat, it.partner, it.passGate, it.state = r.caseID, r.stage, r.cat, r.partner, r.passGate.String, r.passState.String
+		it.dup = len(earlier[it.ci.PersonID]) > 0
+		if earlier[it.ci.PersonID] == nil {
+			earlier[it.ci.PersonID] = map[string]bool{}
 		}
-		if err := s.appendEventPartner(ctx, tx, &muster.Event{ID: ci.EventID, Actor: actor, Type: muster.EventCheckIn, PersonID: ci.PersonID, CaseID: caseID, At: now,
-			Data: jsonRaw(map[string]any{"gate": gate, "pass": ci.PassID, "method": ci.Method, "gate_time": ci.At, "duplicate": dup, "pass_gate": passGate.String})},
-			partner, muster.Category(cat)); err != nil {
+		earlier[it.ci.PersonID][it.ci.EventID] = true
+		fresh = append(fresh, it)
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+
+	var q strings.Builder
+	q.WriteString(`INSERT INTO checkins (event_id, gate, person_id, case_id, pass_id, method, at, received, duplicate) VALUES `)
+	args := make([]any, 0, 9*len(fresh))
+	for i, it := range fresh {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "(%s)", inList(9*i+1, 9))
+		args = append(args, it.ci.EventID, reqs[it.req].Gate, it.ci.PersonID, it.caseID, it.passID, it.ci.Method, it.ci.At.UnixMicro(), now.UnixMicro(), boolInt(it.dup))
+	}
+	q.WriteString(` ON CONFLICT (event_id) DO NOTHING`)
+	if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+		return err
+	}
+
+	var dupPeople, moved, passes []any
+	movedSeen, passSeen := map[int64]bool{}, map[int64]bool{}
+	for _, it := range fresh {
+		gate := reqs[it.req].Gate
+		actor := "gate:" + gate
+		if it.dup {
+			dupPeople = append(dupPeople, it.ci.PersonID)
+			out[it.req].Duplicates = append(out[it.req].Duplicates, it.ci.EventID)
+		}
+		if err := s.appendEventPartner(ctx, tx, &muster.Event{ID: it.ci.EventID, Actor: actor, Type: muster.EventCheckIn, PersonID: it.ci.PersonID, CaseID: it.caseID, At: now,
+			Data: jsonRaw(map[string]any{"gate": gate, "pass": it.ci.PassID, "method": it.ci.Method, "gate_time": it.ci.At, "duplicate": it.dup, "pass_gate": it.passGate})},
+			it.partner, muster.Category(it.cat)); err != nil {
 			return err
 		}
 		// Only people still waiting move: someone withdrawn or denied who
 		// was admitted anyway is recorded above, not counted as moving.
-		switch from := muster.Stage(stage); from {
+		switch from := muster.Stage(it.stage); from {
 		case muster.StageApproved, muster.StageCalled, muster.StageNoShow:
-			if _, err := tx.ExecContext(ctx, `UPDATE persons SET stage = $1, updated = $2 WHERE id = $3`, string(muster.StageCheckedIn), now.UnixMicro(), ci.PersonID); err != nil {
-				return err
+			if movedSeen[it.ci.PersonID] {
+				break
 			}
-			if err := s.appendEventPartner(ctx, tx, &muster.Event{Actor: actor, Type: muster.EventStage, PersonID: ci.PersonID, CaseID: caseID, At: now,
-				From: from, To: muster.StageCheckedIn, Data: jsonRaw(map[string]string{"reason": "admitted at " + gate})}, partner, muster.Category(cat)); err != nil {
+			movedSeen[it.ci.PersonID] = true
+			moved = append(moved, it.ci.PersonID)
+			if err := s.appendEventPartner(ctx, tx, &muster.Event{Actor: actor, Type: muster.EventStage, PersonID: it.ci.PersonID, CaseID: it.caseID, At: now,
+				From: from, To: muster.StageCheckedIn, Data: jsonRaw(map[string]string{"reason": "admitted at " + gate})}, it.partner, muster.Category(it.cat)); err != nil {
 				return err
 			}
 		}
-		if passState.String == CallCalled {
-			if _, err := tx.ExecContext(ctx, `UPDATE callforward SET state = $1, updated = $2 WHERE pass_id = $3 AND state = $4`, CallCheckedIn, now.UnixMicro(), int64(pid), CallCalled); err != nil {
-				return err
-			}
+		if it.state == CallCalled && !passSeen[it.passID] {
+			passSeen[it.passID] = true
+			passes = append(passes, it.passID)
+		}
+	}
+	if len(dupPeople) > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE checkins SET duplicate = 1 WHERE person_id IN (`+inList(1, len(dupPeople))+`)`, dupPeople...); err != nil {
+			return err
+		}
+	}
+	if len(moved) > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE persons SET stage = $1, updated = $2 WHERE id IN (`+inList(3, len(moved))+`)`,
+			append([]any{string(muster.StageCheckedIn), now.UnixMicro()}, moved...)...); err != nil {
+			return err
+		}
+	}
+	if len(passes) > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE callforward SET state = $1, updated = $2 WHERE state = $3 AND pass_id IN (`+inList(4, len(passes))+`)`,
+			append([]any{CallCheckedIn, now.UnixMicro(), CallCalled}, passes...)...); err != nil {
+			return err
 		}
 	}
 	return nil
