@@ -681,3 +681,63 @@ func BenchmarkPlanStore(b *testing.B) {
 		})
 	}
 }
+
+// TestGateSyncConcurrentDoubleAdmissionFlagged: two servers on one
+// database record, at the same moment, two gates admitting the same
+// people: every admission is kept and every one is flagged.
+func TestGateSyncConcurrentDoubleAdmissionFlagged(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		c := &clock{t: mvStart}
+		kek := newKEK(t)
+		s1 := mvOpen(t, dsn, kek, c)
+		s2 := mvOpen(t, dsn, kek, c)
+		g := gateA()
+		g.Capacity = 40
+		if err := s1.AddGate(ctx, "coord", g); err != nil {
+			t.Fatal(err)
+		}
+		mvApproved(t, s1, 2, 2, 2, 2, 2, 2, 2, 2)
+		if _, err := s1.Plan(ctx, "coord", store.PlanOptions{Days: 1}); err != nil {
+			t.Fatal(err)
+		}
+		snap, err := s1.GateSnapshot(ctx, "Abbey")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var people int
+		var wg sync.WaitGroup
+		for _, p := range snap.Passes {
+			for _, per := range p.People {
+				people++
+				for i, s := range []*store.Store{s1, s2} {
+					wg.Go(func() {
+						ci := store.CheckIn{EventID: newEventID(), PersonID: per.PersonID, PassID: p.PassID, Method: "mrz", At: c.Now()}
+						if _, err := s.RecordCheckIns(ctx, fmt.Sprint("lane", i), []store.CheckIn{ci}); err != nil {
+							t.Error(err)
+						}
+					})
+				}
+			}
+		}
+		wg.Wait()
+		cis, err := s1.CheckIns(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		flagged := 0
+		for _, ci := range cis {
+			if ci.Duplicate {
+				flagged++
+			}
+		}
+		if len(cis) != 2*people || flagged != 2*people {
+			t.Errorf("%d admissions of %d people, %d flagged; want %d and %d", len(cis), people, flagged, 2*people, 2*people)
+		}
+		st, _ := s1.Status(ctx, store.Scope{})
+		if st.ByStage[muster.StageCheckedIn] != people {
+			t.Errorf("checked in %d, want %d", st.ByStage[muster.StageCheckedIn], people)
+		}
+		checkReplay(t, s1)
+	})
+}
