@@ -1,12 +1,16 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -19,6 +23,7 @@ import (
 	"muster"
 	"muster/internal/auth"
 	"muster/internal/demo"
+	"muster/internal/intake"
 	"muster/internal/lists"
 	"muster/internal/ops"
 	"muster/internal/resolve"
@@ -679,4 +684,84 @@ func TestReviewQueue(t *testing.T) {
 		}
 		e.checkLogs(append(queuePersonal, "same passport family", "different fathers"))
 	})
+}
+
+// BenchmarkQueues renders the queue pages and answers /api/screen over a
+// SQLite operation of about 10,000 registrations from the demo generator
+// (listed people planted), resolved and screened against the real UN list
+// as in production. Run: go test -run '^$' -bench Queues ./internal/web
+func BenchmarkQueues(b *testing.B) {
+	ctx := context.Background()
+	dsn := filepath.Join(b.TempDir(), "muster.db")
+	kek := make([]byte, 32)
+	rand.Read(kek)
+	st, err := store.Open(ctx, dsn, store.Options{KEK: kek})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	gen := demo.New(demo.Config{Seed: 7, Families: 3000, DupRate: 0.2, Planted: true})
+	var rows []demo.Row
+	for r := gen.Next(); r != nil; r = gen.Next() {
+		rows = append(rows, r...)
+	}
+	var buf bytes.Buffer
+	if err := demo.WriteCSV(&buf, rows); err != nil {
+		b.Fatal(err)
+	}
+	res, err := intake.Read(&buf, "demo.csv", intake.FormatCSV, intake.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := st.Import(ctx, "bench", res.Records, nil); err != nil {
+		b.Fatal(err)
+	}
+	rs, err := ops.ResolveAll(ctx, st, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	un, err := unList()
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc, err := ops.NewScreener(ctx, st, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := sc.LoadEntries(ctx, "bench", demo.UNListSource, un); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := sc.ScreenAll(ctx, "bench"); err != nil {
+		b.Fatal(err)
+	}
+	hits, _ := st.Hits(ctx, store.HitFilter{State: store.HitPending})
+	pairs, _ := st.Reviews(ctx, store.ReviewFilter{State: store.ReviewPending})
+	if len(hits) == 0 || len(pairs) == 0 {
+		b.Fatalf("%d pending hits, %d pairs: nothing to show", len(hits), len(pairs))
+	}
+	hash, _ := auth.HashPassword(testPassword, fastParams)
+	u := &store.User{Name: "admin", Role: auth.RoleAdmin, PassHash: hash}
+	if err := st.AddUser(ctx, "bench", u); err != nil {
+		b.Fatal(err)
+	}
+	tok := auth.Token(32)
+	if err := st.CreateSession(ctx, tok, store.Session{UserID: u.ID, CSRF: "x", Expires: time.Now().Add(time.Hour)}); err != nil {
+		b.Fatal(err)
+	}
+	srv := New(Config{Store: st, Screener: sc})
+	b.Logf("%d registrations, %d merged, %d pending hits, %d pairs to review", len(res.Records), rs.Merged, len(hits), len(pairs))
+	for _, p := range []string{"/screening", fmt.Sprintf("/screening/hit/%d", hits[0].ID), "/api/screen?name=Abdul+Rahman+Ahmadzai&dob=1985",
+		"/review", fmt.Sprintf("/review/pair/%d", pairs[0].ID)} {
+		b.Run(p, func(b *testing.B) {
+			for b.Loop() {
+				req := httptest.NewRequest("GET", p, nil)
+				req.AddCookie(&http.Cookie{Name: "muster_session", Value: tok})
+				w := httptest.NewRecorder()
+				srv.ServeHTTP(w, req)
+				if w.Code != 200 {
+					b.Fatalf("%s: %d", p, w.Code)
+				}
+			}
+		})
+	}
 }
