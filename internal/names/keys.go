@@ -40,7 +40,7 @@ func Keys(p *Prepared) []string {
 	hasStrong := false
 	for i := range p.toks {
 		t := &p.toks[i]
-		if t.father || t.org {
+		if t.father || t.org || t.title {
 			continue
 		}
 		strong := len(t.skel) >= minKeySkel && t.weight >= keyCommonWeight

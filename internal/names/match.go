@@ -28,7 +28,9 @@ const minTokenSim = 0.62
 
 type ptok struct {
 	*tokenCode
-	alt      *tokenCode // the token without a glued article (alshammari: shammari), or nil
+	alt      *tokenCode // the token without a glued article (alshammari: shammari) or abdul- (rahman), or nil
+	altPen   float32    // what meeting through alt costs
+	title    bool       // a title kept as an optional token (Haji, Hafiz)
 	key      string
 	skel     string
 	wkey     string  // weightKey
@@ -70,9 +72,13 @@ func Prepare(s string) *Prepared {
 			return
 		}
 		pt := ptok{tokenCode: internCode(mkey), key: t.Key, optional: t.Optional || father, kindOpt: t.Optional, father: father, org: t.Kind == KindOrg}
-		if lk := strings.ToLower(mkey); len(lk) >= 6 && (strings.HasPrefix(lk, "al") || strings.HasPrefix(lk, "el")) &&
-			!isVowelCode(lk[2]) && lk[2] != 'l' {
-			pt.alt = internCode(mkey[2:])
+		lk := strings.ToLower(mkey)
+		switch {
+		case len(lk) >= 6 && (strings.HasPrefix(lk, "al") || strings.HasPrefix(lk, "el")) && !isVowelCode(lk[2]) && lk[2] != 'l':
+			pt.alt, pt.altPen = internCode(mkey[2:]), 0.02
+		case len(lk) >= 8 && strings.HasPrefix(lk, "abdul"):
+			// A. Rahman, Rahman for Abdul Rahman: close, not the same.
+			pt.alt, pt.altPen = internCode(mkey[5:]), 0.12
 		}
 		pt.skel = string(skeleton(pt.code[:pt.n], nil))
 		pt.wkey = weightKey(pt.skel, t.Key)
@@ -91,6 +97,19 @@ func Prepare(s string) *Prepared {
 		add(t, fatherKeys[i], true)
 	}
 	p.nFather = len(p.toks) - own
+	// Titles are not names, but two names that both carry Hafiz or Haji
+	// agree a little more: they take part as optional tokens.
+	for _, ti := range p.Name.Titles {
+		if len(p.toks) >= maxTokens {
+			break
+		}
+		k := ToLatin(ti)
+		if k == "" || strings.Contains(k, " ") {
+			continue
+		}
+		p.toks = append(p.toks, ptok{tokenCode: internCode(k), key: k, optional: true, kindOpt: true, title: true,
+			weight: titleWeight, skel: "", wkey: "=" + k, widx: internWkey("=" + k)})
+	}
 	if own > 1 {
 		p.merged = make([]tokenCode, own-1)
 		for i := 0; i+1 < own; i++ {
@@ -296,6 +315,9 @@ func (m *Matcher) weight(t *ptok) float32 {
 	if m == nil || m.Freq == nil || m.Freq.names == 0 || t.org {
 		return t.weight
 	}
+	if t.title {
+		return t.weight
+	}
 	w := float32(m.Freq.weightOf(t.widx))
 	if t.father {
 		w *= 0.5
@@ -373,18 +395,26 @@ func pairSim(ti, tj *ptok) float64 {
 	return ti.simAtLeast(tj.tokenCode, minTokenSim)
 }
 
-// altSim compares two tokens with a glued article (al-, el-) removed from
-// either, a little below an exact match.
+// altSim compares two tokens with a glued article (al-, el-) or abdul-
+// removed from either, below an exact match by the alternative's penalty.
 func altSim(a, b *ptok) float64 {
 	s := 0.0
 	if a.alt != nil {
-		s = max(s, a.alt.sim(b.tokenCode))
+		s = max(s, a.alt.sim(b.tokenCode)-float64(a.altPen))
 	}
 	if b.alt != nil {
-		s = max(s, a.sim(b.alt))
+		s = max(s, a.sim(b.alt)-float64(b.altPen))
 	}
-	return s - 0.02
+	return s
 }
+
+// titleWeight is the weight of a title kept as an optional token.
+const titleWeight = 0.3
+
+// optionalMissing is the share of its weight an unmatched optional token
+// (Khan, -zai, a title) counts against: little, but enough that the name
+// with the fuller agreement ranks first.
+const optionalMissing = 0.1
 
 // mergeMinSim is the similarity two adjacent tokens written as one word
 // need with a token of the other name to be taken as split/merged.
@@ -417,7 +447,7 @@ func (m *Matcher) tryMerge(x, y *Prepared, al *alignment, swapped bool) {
 			ty := &y.toks[j]
 			// Split and merged words begin alike (Gul Agha, Gulagha); the
 			// check spares most edit distances.
-			if ty.father || ty.org || ty.head != mc.head || int(ty.n)+3 < int(mc.n) || int(ty.n) > int(mc.n)+3 {
+			if ty.father || ty.org || ty.title || ty.head != mc.head || int(ty.n)+3 < int(mc.n) || int(ty.n) > int(mc.n)+3 {
 				continue
 			}
 			s := float32(mc.simAtLeast(ty.tokenCode, mergeMinSim))
@@ -495,6 +525,8 @@ func (al *alignment) score(a, b *Prepared) float64 {
 			}
 		} else if !a.toks[i].isOptional(b) {
 			den += max(w, minMissingWeight)
+		} else if a.toks[i].kindOpt {
+			den += optionalMissing * w
 		}
 	}
 	for j := 0; j < al.nb; j++ {
@@ -508,6 +540,8 @@ func (al *alignment) score(a, b *Prepared) float64 {
 			}
 		} else if !b.toks[j].isOptional(a) {
 			den += max(w, minMissingWeight)
+		} else if b.toks[j].kindOpt {
+			den += optionalMissing * w
 		}
 	}
 	if den == 0 {
