@@ -105,18 +105,19 @@ func runPlan(ctx context.Context, env *Env, args []string) error {
 }
 
 func runPass(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "pass", "CASE (--png FILE | --svg FILE | --html FILE) [--size 512] [--db ...]")
+	fs := newFlags(env, "pass", "CASE (--png FILE | --svg FILE | --html FILE | --text) [--size 512] [--db ...]")
 	db, key := addDBFlags(fs)
 	png := fs.String("png", "", "write the QR code as PNG")
 	svg := fs.String("svg", "", "write the QR code as SVG")
 	html := fs.String("html", "", "write the printable pass page")
 	size := fs.Int("size", 512, "QR image size in pixels")
+	text := fs.Bool("text", false, "also print the QR payload (to type or paste at a gate when a printer fails)")
 	actor := fs.String("actor", "cli", "who renders, for the event log")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 || *png+*svg+*html == "" {
+	if len(pos) != 1 || (*png+*svg+*html == "" && !*text) {
 		fs.Usage()
 		return errUsage
 	}
@@ -171,5 +172,8 @@ func runPass(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "pass %s: case %s, gate %s, %s-%s (Kabul), %d people\n", store.PassIDString(cf.PassID), cf.CaseRef, cf.Gate,
 		cf.Start.In(schedule.Kabul).Format("2006-01-02 15:04"), cf.End.In(schedule.Kabul).Format("15:04"), cf.People)
+	if *text {
+		fmt.Fprintln(env.Stdout, cf.Token)
+	}
 	return nil
 }

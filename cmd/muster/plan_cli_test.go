@@ -47,7 +47,10 @@ func TestPlanPassManifestCommands(t *testing.T) {
 			t.Fatalf("no pass id for C-000001 in:\n%s", out)
 		}
 		png, svg, html := filepath.Join(dir, "p.png"), filepath.Join(dir, "p.svg"), filepath.Join(dir, "p.html")
-		must("pass "+passID[1], "pass", "C-000001", "--png", png, "--svg", svg, "--html", html)
+		out = must("pass "+passID[1], "pass", "C-000001", "--png", png, "--svg", svg, "--html", html, "--text")
+		if !strings.Contains(out, "\nMP1:") {
+			t.Errorf("--text printed no pass payload:\n%s", out)
+		}
 		if b, _ := os.ReadFile(png); len(b) < 8 || string(b[1:4]) != "PNG" {
 			t.Error("not a PNG")
 		}

@@ -156,9 +156,37 @@ func (s *Store) BuildManifest(ctx context.Context, actor, flightID string) (*Fli
 		if err != nil {
 			return err
 		}
+		// Earlier through the gate, earlier on a flight (within a rank).
+		firstIn := map[int64]time.Time{}
+		for chunk := range slices.Chunk(caseIDs, 500) {
+			args := make([]any, len(chunk))
+			for i, id := range chunk {
+				args[i] = id
+			}
+			rows, err := tx.QueryContext(ctx, `SELECT case_id, MIN(received) FROM checkins WHERE case_id IN (`+inList(1, len(args))+`) GROUP BY case_id`, args...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var id, at int64
+				if err := rows.Scan(&id, &at); err != nil {
+					rows.Close()
+					return err
+				}
+				firstIn[id] = time.UnixMicro(at).UTC()
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
 		var parties []schedule.Party
 		for _, cid := range caseIDs {
-			pt := schedule.Party{CaseID: cid, Category: info[cid].cat, CheckedIn: info[cid].created}
+			in, ok := firstIn[cid]
+			if !ok {
+				in = info[cid].created // moved to checked_in by hand, not by a gate
+			}
+			pt := schedule.Party{CaseID: cid, Category: info[cid].cat, CheckedIn: in}
 			for _, p := range byCase[cid] {
 				switch p.stage {
 				case muster.StageCheckedIn:
