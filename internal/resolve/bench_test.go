@@ -51,12 +51,26 @@ func BenchmarkResolve(b *testing.B) {
 var synthCSV = flag.String("resolve.csv", "", "TestWriteSynthetic: write -resolve.n synthetic registrations to this muster registration CSV (for timing muster resolve --input)")
 
 // TestWriteSynthetic writes the synthetic population as a registration CSV
-// when asked to; it is how the 1M and 7M command-line timings get input.
+// (and its truth, source,source_id,person, beside it with ".truth" added)
+// when asked to; it is how the command-line timings get input.
 func TestWriteSynthetic(t *testing.T) {
 	if *synthCSV == "" || *benchN == 0 {
 		t.Skip("set -resolve.csv and -resolve.n")
 	}
-	recs, _ := synth(*benchN, 1)
+	recs, truth := synth(*benchN, 1)
+	tf, err := os.Create(*synthCSV + ".truth")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := bufio.NewWriter(tf)
+	fmt.Fprintln(tw, "source,source_id,person")
+	for k, r := range recs {
+		fmt.Fprintf(tw, "%s,%s,%d\n", r.Source, r.SourceID, truth[k])
+	}
+	if err := tw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	tf.Close()
 	f, err := os.Create(*synthCSV)
 	if err != nil {
 		t.Fatal(err)

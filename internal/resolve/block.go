@@ -217,7 +217,7 @@ func block(d *Data, rules []Rule, maxBlock, window int, sortKey func(i int) stri
 			}
 			s = e
 		}
-		slices.Sort(pairs)
+		radixSort(pairs)
 		pairs = slices.Compact(pairs)
 		all, masks = mergePairs(all, masks, pairs, uint32(1)<<ri)
 	}
@@ -255,3 +255,39 @@ func pairOf(a, b int32) uint64 {
 }
 
 func unpair(p uint64) (int32, int32) { return int32(p >> 32), int32(p & 0xffffffff) }
+
+// radixSort sorts pairs by bytes from the least significant, skipping the
+// bytes all pairs share (record numbers use far fewer than 32 bits): tens of
+// millions of pairs sort several times faster than by comparison.
+func radixSort(a []uint64) {
+	if len(a) < 1<<12 {
+		slices.Sort(a)
+		return
+	}
+	buf := make([]uint64, len(a))
+	src, dst := a, buf
+	for shift := uint(0); shift < 64; shift += 8 {
+		var count [256]int
+		for _, v := range src {
+			count[byte(v>>shift)]++
+		}
+		if count[byte(src[0]>>shift)] == len(src) {
+			continue
+		}
+		pos := 0
+		for b := range count {
+			c := count[b]
+			count[b] = pos
+			pos += c
+		}
+		for _, v := range src {
+			b := byte(v >> shift)
+			dst[count[b]] = v
+			count[b]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &a[0] {
+		copy(a, src)
+	}
+}

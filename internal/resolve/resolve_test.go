@@ -2,7 +2,9 @@ package resolve
 
 import (
 	"context"
+	"math/rand/v2"
 	"os"
+	"slices"
 	"regexp"
 	"strings"
 	"testing"
@@ -337,4 +339,20 @@ func FuzzDateCmp(f *testing.F) {
 			t.Errorf("level %d out of range", l)
 		}
 	})
+}
+
+func TestRadixSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 10, 5000, 100_000} {
+		a := make([]uint64, n)
+		for i := range a {
+			a[i] = pairOf(int32(rng.IntN(300_000)), int32(rng.IntN(300_000)))
+		}
+		want := slices.Clone(a)
+		slices.Sort(want)
+		radixSort(a)
+		if !slices.Equal(a, want) {
+			t.Errorf("n=%d: not sorted", n)
+		}
+	}
 }
