@@ -178,6 +178,14 @@ var samePerson = [][2]string{
 	{"Mohammad Wali Karimi", "Muhammad Wali Kareemi"},
 	{"Shir Mohammad Abbas Stanekzai", "Sher Mohammad Abbas Stanikzai"},
 	{"Noor Ahmad", "Nur Ahmed"},
+	{"RAHMAN, Mohamad Iqbal", "ABDUL RAHMAN, Mohamad Iqbal"}, // abdul- left out
+	{"AL-QADHAFI, Mohammed", "EL-QADDAFI, Muhammad"},
+	{"ELKADDAFI, Aisha", "QADDAFI, Aisha"}, // glued article
+	{"DAQOU, Hassan bin Muhammad", "DAQQOU, Hassan Muhammad"},
+	{"میرویس", "Mirwais"},
+	{"فوزیه کوفی", "Fawzia Koofi"},
+	{"ذبیح الله مجاهد", "Zabihullah Mujahid"},
+	{"Muḥammad ʿAbd al-Raḥmān", "Mohammad Abdul Rahman"},
 }
 
 // differentPeople are names that must score below MatchThreshold.
@@ -199,6 +207,8 @@ var differentPeople = [][2]string{
 	{"Abdullah", "Abdul Rahman"},
 	{"حسن", "حسین"},
 	{"Habibullah", "Hamidullah"},
+	{"DAQOU, Hassan bin Muhammad", "BIN ALI ABKAR, Hassan"},
+	{"Omar Ahmadzai", "Mohammed Omar"},
 }
 
 func TestCompareSameAndDifferent(t *testing.T) {
@@ -229,6 +239,11 @@ func TestCompareOrdering(t *testing.T) {
 		{"Mohammad Karim", "Mohammad Karim Rahimi", "Mohammad Rahim"},
 		{"عبدالرحمن", "Abdul Rahman", "Abdul Rahim"},
 		{"Qasim", "Kasim", "Hashim"},
+		// titles and optional parts: the fuller agreement ranks first
+		{"Hafiz Saeed", "Hafiz Saeed Khan", "Khan Said"},
+		{"Gul Agha Ishakzai", "Gul Agha Ishakzai", "Gul Agha"},
+		// a father's name counts when both names have one
+		{"Hassan bin Muhammad", "Hassan bin Mohammed", "Hassan bin Ali"},
 	}
 	for _, tt := range tests {
 		b, w := Compare(tt[0], tt[1]), Compare(tt[0], tt[2])
