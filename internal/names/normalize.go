@@ -22,7 +22,12 @@ import (
 // into spaces and runs of spaces collapsed. Apostrophes and the ayn/hamza
 // signs used in romanisation (Sa'id, Ma‘ruf) are deleted rather than
 // spaced, because they sit inside one word.
-func Normalize(s string) string {
+func Normalize(s string) string { return normalize(s, true) }
+
+// normalize is Normalize; with unify false it keeps the Arabic-script
+// letter variants (Pashto ۍ, hamza alefs, teh marbuta), which tell the
+// transliterator more than their unified forms.
+func normalize(s string, unify bool) string {
 	if isASCII(s) {
 		return normalizeASCII(s)
 	}
@@ -31,7 +36,12 @@ func Normalize(s string) string {
 	b.Grow(len(s))
 	space := true // suppress leading spaces
 	for _, r := range s {
-		out := normRune(r)
+		var out rune
+		if _, variant := arabicVariant[r]; variant && !unify {
+			out = r
+		} else {
+			out = normRune(r)
+		}
 		switch out {
 		case dropRune:
 			continue

@@ -183,11 +183,12 @@ func parse(s string) (n Name, own, father []string) {
 		_, sz := firstRune(rest)
 		after := rest[sz:]
 		if !strings.ContainsAny(after, ",،") && strings.TrimSpace(s[:i]) != "" && strings.TrimSpace(after) != "" {
-			family = strings.Fields(Normalize(s[:i]))
+			family = strings.Fields(normalize(s[:i], false))
 			s = after
 		}
 	}
-	words := strings.Fields(Normalize(s))
+	// Letter variants are kept for the transliterator (Pashto ۍ is -ai).
+	words := strings.Fields(normalize(s, false))
 	// Find the patronymic marker.
 	ownW, fatherW := words, []string(nil)
 	for i := 1; i < len(words); i++ {
@@ -224,7 +225,7 @@ func patronymicAt(words []string, i int) int {
 		return 2
 	case i+1 < len(words) && (w == "son" || w == "daughter" || w == "wife") && words[i+1] == "of":
 		return 2
-	case patronymics[w] || arabicPatronymics[w]:
+	case patronymics[w] || (w[0] >= 0x80 && arabicPatronymics[Normalize(w)]):
 		return 1
 	}
 	return 0

@@ -180,6 +180,11 @@ func arabicWordToLatin(w string) string {
 	// Drop non-letters (digits of other scripts, stray marks).
 	out := rs[:0]
 	for _, r := range rs {
+		if _, ok := arabicLetters[r]; !ok {
+			if v, ok := arabicVariant[r]; ok {
+				r = v // a variant the table has no entry of its own for
+			}
+		}
 		if _, ok := arabicLetters[r]; ok {
 			out = append(out, r)
 		} else if r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
