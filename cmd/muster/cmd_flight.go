@@ -365,9 +365,12 @@ func readArrivals(path string) ([]store.ArrivalLine, error) {
 		}
 		l := store.ArrivalLine{Line: line, Document: get(row, "document", "document_number", "passport"), Name: get(row, "name")}
 		if v := get(row, "person_id"); v != "" {
-			if l.PersonID, err = strconv.ParseInt(v, 10, 64); err != nil {
-				return nil, fmt.Errorf("%s line %d: person_id %q is not a number", path, line, v)
+			if l.PersonID, err = strconv.ParseInt(v, 10, 64); err != nil || l.PersonID <= 0 {
+				return nil, fmt.Errorf("%s line %d: person_id %q is not a person id", path, line, v)
 			}
+		}
+		if l.PersonID == 0 && l.Document == "" && l.Name == "" {
+			continue // an empty row names nobody
 		}
 		out = append(out, l)
 	}

@@ -122,3 +122,28 @@ func TestPlanPassManifestCommands(t *testing.T) {
 		must("", "audit", "verify")
 	})
 }
+
+// FuzzManifestArrivalList: any arrival list reads without a panic, and
+// every line read names someone (a positive person id, a document or a
+// name), or the file is refused.
+func FuzzManifestArrivalList(f *testing.F) {
+	for _, seed := range []string{"person_id,name\n1,x\n", "document\nP123\n", "passport,person_id\n,\n", "\ufeffPERSON_ID\n12\n", "x\n1\n", "person_id\nabc\n", "\"a\nb"} {
+		f.Add(seed)
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, body string) {
+		path := filepath.Join(dir, "arrivals.csv")
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		lines, err := readArrivals(path)
+		if err != nil {
+			return
+		}
+		for _, l := range lines {
+			if l.Line < 2 || l.PersonID < 0 || (l.PersonID == 0 && l.Document == "" && l.Name == "") {
+				t.Errorf("line %+v", l)
+			}
+		}
+	})
+}

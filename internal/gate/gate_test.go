@@ -444,3 +444,22 @@ func TestGatePageAnswersOnlyLocalhostAndIPs(t *testing.T) {
 		t.Error("a clock hours off the server's is not shown")
 	}
 }
+
+// BenchmarkGateScanPass is one pass scanned at the gate with no network:
+// signature, revocation, window, replica lookup of the case.
+func BenchmarkGateScanPass(b *testing.B) {
+	e := setup(b)
+	g := e.device(b, "Abbey")
+	cf, err := e.s.CallForwardOf(context.Background(), e.cases[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	e.c.Set(cf.Start.Add(time.Minute))
+	ctx := context.Background()
+	for b.Loop() {
+		g.Clear()
+		if r := g.Scan(ctx, cf.Token); !r.OK {
+			b.Fatal(r.Message)
+		}
+	}
+}
