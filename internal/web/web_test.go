@@ -703,6 +703,14 @@ func TestStageChange(t *testing.T) {
 		if !strings.Contains(body, "<svg") || !strings.Contains(body, "1 departed in the last 24 hours") {
 			t.Error("dashboard lacks its charts")
 		}
+		// The dashboard refreshes itself (no script needed); a form page
+		// must not, or it would drop what is being typed.
+		if !strings.Contains(body, `<meta http-equiv="refresh" content="60">`) {
+			t.Error("dashboard does not refresh")
+		}
+		if strings.Contains(c.get(fmt.Sprintf("/person/%d", e.personA)).body, "http-equiv") {
+			t.Error("person page refreshes")
+		}
 	})
 }
 
