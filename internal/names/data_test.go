@@ -140,9 +140,13 @@ func BenchmarkSDNAliasRecall(b *testing.B) {
 	m := Matcher{Freq: freq}
 	seen := make([]int, len(index))
 	var r1, r5, n, cands [2]int
+	// For individuals: the best score of a name of the held-out name's own
+	// entry, and of any other entry, to choose MatchThreshold.
+	var sameBest, otherBest []float64
 	gen := 0
 	for b.Loop() {
 		r1, r5, n, cands = [2]int{}, [2]int{}, [2]int{}, [2]int{}
+		sameBest, otherBest = sameBest[:0], otherBest[:0]
 		for _, h := range held {
 			gen++
 			q := Prepare(h.name)
@@ -167,6 +171,20 @@ func BenchmarkSDNAliasRecall(b *testing.B) {
 			n[c]++
 			cands[c] += len(res)
 			sort.SliceStable(res, func(i, j int) bool { return res[i].s > res[j].s })
+			if h.ind {
+				for _, x := range res {
+					if x.ent == h.ent {
+						sameBest = append(sameBest, x.s)
+						break
+					}
+				}
+				for _, x := range res {
+					if x.ent != h.ent {
+						otherBest = append(otherBest, x.s)
+						break
+					}
+				}
+			}
 			var top []string
 			for _, x := range res {
 				dup := false
@@ -197,4 +215,17 @@ func BenchmarkSDNAliasRecall(b *testing.B) {
 	b.ReportMetric(float64(r5[1])/float64(n[1]), "ind-recall@5")
 	b.ReportMetric(float64(r1[0])/float64(n[0]), "ent-recall@1")
 	b.ReportMetric(all(cands)/all(n), "candidates/query")
+	frac := func(xs []float64, t float64) float64 {
+		c := 0
+		for _, x := range xs {
+			if x >= t {
+				c++
+			}
+		}
+		return float64(c) / float64(len(xs))
+	}
+	for _, t := range []float64{0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9} {
+		b.Logf("individuals, threshold %.2f: own entry's best name >= t %.3f (n=%d), best other entry >= t %.3f (n=%d)",
+			t, frac(sameBest, t), len(sameBest), frac(otherBest, t), len(otherBest))
+	}
 }
