@@ -209,6 +209,7 @@ var differentPeople = [][2]string{
 	{"Habibullah", "Hamidullah"},
 	{"DAQOU, Hassan bin Muhammad", "BIN ALI ABKAR, Hassan"},
 	{"Omar Ahmadzai", "Mohammed Omar"},
+	{"MISHUSTIN, Mikhail", "MISHUSTIN, Alexander"}, // Mikhail is not a -khail tribe
 }
 
 func TestCompareSameAndDifferent(t *testing.T) {

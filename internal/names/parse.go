@@ -395,7 +395,9 @@ func isTribal(k string) bool {
 		return false
 	}
 	for _, suf := range []string{"zai", "zay", "zaee", "zaey", "zoy", "khel", "khail", "kheil", "khil"} {
-		if strings.HasSuffix(k, suf) && len(k) > len(suf)+1 {
+		// The stem must be a name itself (Ahmad-zai, Ali-zai, Sulaiman-khel),
+		// not two letters (Mi-khail is Mikhail).
+		if strings.HasSuffix(k, suf) && len(k) >= len(suf)+3 {
 			return true
 		}
 	}
