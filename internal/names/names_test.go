@@ -497,6 +497,25 @@ func TestUNArabicLatin(t *testing.T) {
 			}
 		}
 	}
+	// Retrieval: the Arabic-script name and its Latin name share a key.
+	shared := 0
+	for i := range ar {
+		ka := map[string]bool{}
+		for _, k := range Keys(ar[i]) {
+			ka[k] = true
+		}
+		for _, k := range Keys(lat[i]) {
+			if ka[k] {
+				shared++
+				break
+			}
+		}
+	}
+	keyRecall := float64(shared) / float64(len(rows))
+	t.Logf("UN Arabic-script and Latin names sharing a key: %.3f", keyRecall)
+	if keyRecall < 0.95 {
+		t.Errorf("only %.3f of UN Arabic/Latin name pairs share a key", keyRecall)
+	}
 	fm := float64(diffAbove) / float64(diff)
 	t.Logf("UN Arabic-script -> Latin: recall@1 %.3f, same-person score >= %.2f: %.3f (n=%d); different people >= %.2f: %.4f (%d of %d)",
 		r1, MatchThreshold, ab, len(rows), MatchThreshold, fm, diffAbove, diff)
