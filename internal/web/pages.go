@@ -40,6 +40,7 @@ var navAll = []struct {
 	{"/dashboard", "Dashboard", auth.ViewDashboard},
 	{"/search", "Search", auth.Search},
 	{"/import", "Import", auth.Import},
+	{"/admin/users", "Accounts", auth.ManageUsers},
 	{"/admin/purge", "Purge", auth.Purge},
 }
 

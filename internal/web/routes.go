@@ -34,6 +34,8 @@ func (s *Server) routeTable() []route {
 		{"GET /review/pair/{id}", auth.ReviewDecide, s.pairPage},
 		{"POST /review/pair/{id}", auth.ReviewDecide, s.pairDecide},
 		{"POST /review/undo/{seq}", auth.ReviewDecide, s.reviewUndo},
+		{"GET /admin/users", auth.ManageUsers, s.users},
+		{"POST /admin/users/{id}", auth.ManageUsers, s.userAction},
 		{"GET /admin/purge", auth.Purge, s.purgeForm},
 		{"POST /admin/purge", auth.Purge, s.purge},
 	}

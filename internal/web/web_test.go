@@ -313,6 +313,19 @@ var routeCases = map[string]routeCase{
 	"POST /admin/purge": {Send: func(e *env, c *client, path string) resp {
 		return c.post(path, url.Values{"csrf": {c.csrf}, "confirm": {"no"}})
 	}},
+	// Sign out an account no other check uses.
+	"POST /admin/users/{id}": {
+		Path: func(t *testing.T, e *env) string {
+			u, err := e.st.UserByName(context.Background(), "totp")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprintf("/admin/users/%d", u.ID)
+		},
+		Send: func(e *env, c *client, path string) resp {
+			return c.post(path, url.Values{"csrf": {c.csrf}, "action": {"signout"}})
+		},
+	},
 	"POST /person/{id}/stage": {Send: sendStage},
 	"POST /case/{id}/stage":   {Send: sendStage},
 }
@@ -859,6 +872,8 @@ var pinnedPerms = map[string]auth.Permission{
 	"POST /api/gate/sync":     auth.GateDevice,
 	"GET /admin/purge":        auth.Purge,
 	"POST /admin/purge":       auth.Purge,
+	"GET /admin/users":        auth.ManageUsers,
+	"POST /admin/users/{id}":  auth.ManageUsers,
 }
 
 // TestRoutePermissions pins each route's permission, so that loosening one
@@ -1066,6 +1081,53 @@ func TestGateAPI(t *testing.T) {
 		}
 		if st := get("north", tok); st != http.StatusUnauthorized {
 			t.Errorf("revoked token: %d, want 401", st)
+		}
+	})
+}
+
+func TestUsersAdmin(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		e := newEnv(t, dsn)
+		ctx := context.Background()
+		admin := e.client().login("admin")
+		pb := e.client().login("partnerb")
+		page := admin.get("/admin/users")
+		if page.status != 200 || !strings.Contains(page.body, "<td>partnerb</td><td>partner</td><td>ngo-b</td>") || strings.Contains(page.body, "$argon2id") {
+			t.Fatalf("accounts page: %d", page.status)
+		}
+		u, _ := e.st.UserByName(ctx, "partnerb")
+		me, _ := e.st.UserByName(ctx, "admin")
+		act := func(id int64, action string) resp {
+			return admin.post(fmt.Sprintf("/admin/users/%d", id), url.Values{"csrf": {admin.csrf}, "action": {action}})
+		}
+		if r := act(u.ID, "disable"); r.status != http.StatusSeeOther {
+			t.Fatalf("disable: %d %s", r.status, firstError(r.body))
+		}
+		if r := pb.get("/dashboard"); r.status != http.StatusSeeOther || !strings.HasPrefix(r.loc, "/login") {
+			t.Errorf("disabled account's session still works: %d", r.status)
+		}
+		if r := e.client().tryLogin("partnerb", testPassword, ""); r.status != http.StatusUnauthorized {
+			t.Errorf("disabled account signed in: %d", r.status)
+		}
+		if r := act(u.ID, "enable"); r.status != http.StatusSeeOther {
+			t.Fatalf("enable: %d", r.status)
+		}
+		pb = e.client().login("partnerb")
+		if r := act(u.ID, "signout"); r.status != http.StatusSeeOther {
+			t.Fatalf("signout: %d", r.status)
+		}
+		if r := pb.get("/dashboard"); r.status != http.StatusSeeOther {
+			t.Errorf("signed-out session still works: %d", r.status)
+		}
+		if r := act(me.ID, "disable"); r.status != http.StatusBadRequest {
+			t.Errorf("self-disable: %d, want 400", r.status)
+		}
+		if r := act(99999, "signout"); r.status != http.StatusNotFound {
+			t.Errorf("unknown account: %d, want 404", r.status)
+		}
+		evs, _ := e.st.Events(ctx, store.EventFilter{Type: "user.disabled"})
+		if len(evs) != 2 || evs[0].Actor != "user:admin" {
+			t.Errorf("user.disabled events %+v", evs)
 		}
 	})
 }
