@@ -128,6 +128,7 @@ func TestParse(t *testing.T) {
 			comp("akhundzada", "akhund zada")}}},
 		{"Khan", Name{Tokens: []Token{tok("khan", "khan", KindHonorific, false)}}},
 		{"Haji", Name{Tokens: []Token{name("haji", "haji")}}},
+		{"HAJI, Ali Ahmed", Name{Tokens: []Token{name("ali", "ali"), name("ahmed", "ahmed"), name("haji", "haji")}}}, // a family name, not a title
 		{"", Name{}},
 	}
 	for _, tt := range tests {

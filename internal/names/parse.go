@@ -200,7 +200,7 @@ func parse(s string) (n Name, own, father []string) {
 	if len(family) > 0 {
 		ownW = append(ownW[:len(ownW):len(ownW)], family...)
 	}
-	n.Tokens, own = parseTokens(ownW, &n.Titles)
+	n.Tokens, own = parseTokens(ownW, len(family), &n.Titles)
 	if len(fatherW) > 0 {
 		// The father's own patronymics (bin X bin Y) are dropped.
 		var fw []string
@@ -211,7 +211,7 @@ func parse(s string) (n Name, own, father []string) {
 			}
 			fw = append(fw, fatherW[i])
 		}
-		n.Father, father = parseTokens(fw, &n.Titles)
+		n.Father, father = parseTokens(fw, 0, &n.Titles)
 	}
 	return n, own, father
 }
@@ -239,28 +239,31 @@ func firstRune(s string) (rune, int) {
 }
 
 type rawTok struct {
-	key  string // lowercase key
-	mkey string // key with inferred vowels marked
-	orig string
+	key    string // lowercase key
+	mkey   string // key with inferred vowels marked
+	orig   string
+	family bool // from the LAST part of "LAST, First"
 }
 
-func parseTokens(words []string, titlesOut *[]string) ([]Token, []string) {
+// parseTokens turns words into tokens; the last nFamily words are a family
+// name given as such ("HAJI, Ali Ahmed"), never a title.
+func parseTokens(words []string, nFamily int, titlesOut *[]string) ([]Token, []string) {
 	// Transliterate each word into one or more key words.
 	raw := make([]rawTok, 0, len(words)+2)
-	for _, w := range words {
+	for wi, w := range words {
 		k := toLatinMarked(w)
 		for _, mk := range strings.Fields(k) {
 			kw := strings.ToLower(mk)
 			if a, ok := abbreviations[kw]; ok {
 				kw, mk = a, a
 			}
-			raw = append(raw, rawTok{kw, mk, w})
+			raw = append(raw, rawTok{kw, mk, w, wi >= len(words)-nFamily})
 		}
 	}
 	// Titles: dropped unless nothing would remain.
 	kept := raw[:0:0]
 	for i, t := range raw {
-		isTitle := titles[t.key]
+		isTitle := titles[t.key] && !t.family
 		if !isTitle && sayedTitles[t.key] && i == 0 && countNonTitle(raw[i+1:]) >= 2 {
 			isTitle = true
 		}
