@@ -241,7 +241,14 @@ func train(all []pattern, perRule [][]pattern, rules []Rule, u [][]float64, maxI
 			ps = append(ps, pattern{g, n})
 		}
 		slices.SortFunc(ps, func(a, b pattern) int { return cmp.Compare(a.g, b.g) })
-		mr, _, _ := em(ps, u, 0.1, maxIter, mask)
+		mr, lam, _ := em(ps, u, 0.1, maxIter, mask)
+		if lam > 0.98 {
+			// EM found no non-matches: either the rule pairs only
+			// duplicates (a passport number), which teaches little, or it
+			// took everything for matches (namesakes, siblings), which
+			// teaches wrong m. Either way the session is not used.
+			continue
+		}
 		sessions++
 		for f := range nf {
 			if mask>>(4*f)&0xF == nullLevel {
