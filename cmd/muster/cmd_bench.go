@@ -16,12 +16,15 @@ import (
 )
 
 func init() {
-	register("bench", "measure muster on generated data (muster bench import --rows N)", runBench)
+	register("bench", "measure muster on generated data: bench import (100k rows), bench load (users, kill -9)", runBench)
 }
 
 func runBench(ctx context.Context, env *Env, args []string) error {
+	if len(args) > 0 && args[0] == "load" {
+		return benchLoad(ctx, env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "import" {
-		fmt.Fprintln(env.Stderr, "usage: muster bench import [--rows N] [--db PATH|postgres://...]")
+		fmt.Fprintln(env.Stderr, "usage: muster bench import [--rows N] [--db PATH|postgres://...]\n       muster bench load [--users 200] [--duration 5m] [--kill-after 2m30s]")
 		return errUsage
 	}
 	fs := newFlags(env, "bench import", "[--rows N] [--db ...]")

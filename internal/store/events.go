@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -187,13 +188,72 @@ func nullID(id int64) any {
 	return id
 }
 
-// AppendEvent records an event that changes nothing else (a read, a login,
-// an export).
+// AppendEvent records an event that changes nothing else (a read, a
+// search, an export). It returns once the event is committed. Concurrent
+// callers share one transaction (group commit): under load every page view
+// is audited, and one fsync per batch instead of per view is what keeps
+// the audit of reads affordable.
 func (s *Store) AppendEvent(ctx context.Context, ev *muster.Event) error {
-	return s.write(ctx, func(tx *sql.Tx, now time.Time) error {
-		ev.At = now
-		return s.appendEvent(ctx, tx, ev)
+	s.groupOnce.Do(func() {
+		s.group = make(chan *pendingEvent, 1024)
+		go s.groupCommit()
 	})
+	p := &pendingEvent{ev: ev, done: make(chan error, 1)}
+	select {
+	case s.group <- p:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.closing:
+		return errClosed
+	}
+	select {
+	case err := <-p.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err() // the event may still be written: it was not acknowledged
+	}
+}
+
+var errClosed = errors.New("store closed")
+
+type pendingEvent struct {
+	ev   *muster.Event
+	done chan error
+}
+
+// groupCommit writes queued events, as many as are waiting, one
+// transaction at a time, until the store closes.
+func (s *Store) groupCommit() {
+	for {
+		var batch []*pendingEvent
+		select {
+		case p := <-s.group:
+			batch = append(batch, p)
+		case <-s.closing:
+			return
+		}
+	drain:
+		for len(batch) < 512 {
+			select {
+			case p := <-s.group:
+				batch = append(batch, p)
+			default:
+				break drain
+			}
+		}
+		err := s.write(context.Background(), func(tx *sql.Tx, now time.Time) error {
+			for _, p := range batch {
+				p.ev.At = now
+				if err := s.appendEvent(context.Background(), tx, p.ev); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		for _, p := range batch {
+			p.done <- err
+		}
+	}
 }
 
 // EventFilter selects events.

@@ -15,7 +15,7 @@ import (
 // the key file destroyed too (vault.DestroyKeyFile), nothing left on the
 // machine, nor any copy of the database, decrypts the personal data.
 func Purge(ctx context.Context, dsn string) error {
-	s := &Store{now: time.Now, dsn: dsn}
+	s := &Store{now: time.Now, dsn: dsn, closing: make(chan struct{})}
 	var err error
 	if IsPostgres(dsn) {
 		s.dialect = Postgres

@@ -60,6 +60,11 @@ type Store struct {
 	now     func() time.Time
 	dsn     string
 	chains  sync.Map // *sql.Tx -> *chainState
+
+	groupOnce sync.Once
+	group     chan *pendingEvent
+	closing   chan struct{} // closed by Close
+	closeOnce sync.Once
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -72,7 +77,7 @@ func IsPostgres(dsn string) bool {
 // data key with opt.KEK, creating the data key on a new database. It returns
 // an error with code EPURGED when the data key was destroyed.
 func Open(ctx context.Context, dsn string, opt Options) (_ *Store, err error) {
-	s := &Store{now: opt.Now, dsn: dsn}
+	s := &Store{now: opt.Now, dsn: dsn, closing: make(chan struct{})}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -128,7 +133,10 @@ func redact(dsn string) string {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() { close(s.closing) })
+	return s.db.Close()
+}
 
 // Dialect returns the engine behind s.
 func (s *Store) Dialect() Dialect { return s.dialect }

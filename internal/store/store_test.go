@@ -492,3 +492,36 @@ func TestStoreRetentionPurgesArrived(t *testing.T) {
 		}
 	})
 }
+
+// TestStoreGroupCommitOfEvents appends events from many goroutines at
+// once: each is acknowledged only once committed, none is lost, and the
+// chain stays whole.
+func TestStoreGroupCommitOfEvents(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := open(t, dsn, newKEK(t))
+		var wg sync.WaitGroup
+		errs := make(chan error, 200)
+		for i := 0; i < 200; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				errs <- s.AppendEvent(ctx, &muster.Event{Actor: fmt.Sprintf("user:%d", i), Type: muster.EventRead, PersonID: int64(i + 1)})
+			}(i)
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		evs, err := s.Events(ctx, store.EventFilter{Type: muster.EventRead})
+		if err != nil || len(evs) != 200 {
+			t.Fatalf("%d read events, %v", len(evs), err)
+		}
+		if n, err := s.VerifyAudit(ctx); err != nil || n != 201 {
+			t.Errorf("VerifyAudit = %d, %v", n, err)
+		}
+	})
+}
