@@ -143,7 +143,7 @@ type blockStats struct {
 // on 1 January) is not paired all against all: its records are sorted by
 // sortKey and each is paired with its window neighbours only, so common
 // values cost linear time and still find the close spellings.
-func block(d *Data, rules []Rule, maxBlock, window int, sortKey func(i int) string) ([]uint64, []uint32, []blockStats) {
+func block(d *Data, rules []Rule, maxBlock, window int, sortKey func(i int) string, progress func(string, int64, int64)) ([]uint64, []uint32, []blockStats) {
 	n := d.Len()
 	var all []uint64
 	var masks []uint32
@@ -220,6 +220,9 @@ func block(d *Data, rules []Rule, maxBlock, window int, sortKey func(i int) stri
 		radixSort(pairs)
 		pairs = slices.Compact(pairs)
 		all, masks = mergePairs(all, masks, pairs, uint32(1)<<ri)
+		if progress != nil {
+			progress("block", int64(ri+1), int64(len(rules)))
+		}
 	}
 	return all, masks, stats
 }

@@ -212,7 +212,8 @@ func priorM(levels int) []float64 {
 // the pairs that rule generated, leaving out the rule's own fields: within
 // the pairs of "same surname and date of birth" the non-matches are random
 // on every other field, so the u of random pairs describes them and EM can
-// separate them from matches. Each field's m is the mean over the sessions
+// separate them from matches. A session whose EM takes every pair for a
+// match is dropped (see below). Each field's m is the mean over the sessions
 // that could learn it; a field every rule uses keeps m from the session over
 // all pairs.
 func train(all []pattern, perRule [][]pattern, rules []Rule, u [][]float64, maxIter int) (m [][]float64, sessions int) {
@@ -276,7 +277,7 @@ func train(all []pattern, perRule [][]pattern, rules []Rule, u [][]float64, maxI
 	return m, sessions
 }
 
-// emLambda estimates the share of blocked pairs that match, m and u fixed.
+// emLambda estimates the share of pats that match, m and u fixed.
 func emLambda(pats []pattern, m, u [][]float64, maxIter int) float64 {
 	lr := make([]float64, len(pats)) // log likelihood ratio of each pattern
 	for k, p := range pats {

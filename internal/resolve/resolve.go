@@ -23,9 +23,11 @@ type Options struct {
 	// USamples is how many random pairs estimate u.
 	USamples     int
 	EMIterations int
-	// Threshold is the match probability (among blocked pairs) from which a
-	// pair proposes a merge; Link the mean match probability over every pair
-	// across two clusters that a merge requires.
+	// Threshold is the match probability (prior: the estimated chance that
+	// two random records match) from which a pair proposes a merge; Link
+	// the mean match probability over every pair across two clusters that
+	// a merge requires (average linkage, default 0.3: 0.2-0.3 scored best
+	// on both Splink sets, with precision >= 0.97).
 	Threshold, Link float64
 	// Veto adds cannot-link rules beyond field vetoes and groups (families:
 	// same father and family name, different given names).
@@ -131,7 +133,7 @@ func Resolve(ctx context.Context, d *Data, opt Options) (*Result, error) {
 	if len(opt.Rules) > 32 {
 		return nil, fmt.Errorf("resolve: %d blocking rules, at most 32", len(opt.Rules))
 	}
-	pairs, masks, bs := block(d, opt.Rules, opt.MaxBlock, opt.Window, opt.SortKey)
+	pairs, masks, bs := block(d, opt.Rules, opt.MaxBlock, opt.Window, opt.SortKey, opt.Progress)
 	r.Stats.Blocking, r.Stats.Candidates = bs, int64(len(pairs))
 	if opt.KeepCandidates {
 		r.Candidates = pairs

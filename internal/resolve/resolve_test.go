@@ -356,3 +356,19 @@ func TestRadixSort(t *testing.T) {
 		}
 	}
 }
+
+// Tiny inputs must resolve, not divide by zero: a partner's first file may
+// hold one family.
+func TestTinyInputs(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 7} {
+		recs, _ := synth(n, 5)
+		recs = recs[:n]
+		res := resolveRecords(t, recs)
+		if len(res.Cluster) != n {
+			t.Errorf("n=%d: %d cluster ids", n, len(res.Cluster))
+		}
+		if n > 0 && res.Stats.Clusters < 1 {
+			t.Errorf("n=%d: %d clusters", n, res.Stats.Clusters)
+		}
+	}
+}
