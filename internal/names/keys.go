@@ -87,7 +87,7 @@ func Keys(p *Prepared) []string {
 		if p.toks[i].org || p.toks[i+1].org {
 			continue
 		}
-		mc := &p.merged[i]
+		mc := p.merged[i]
 		if s := skeleton(mc.code[:mc.n], nil); len(s) >= minKeySkel {
 			keys = append(keys, "k:"+string(s))
 		}

@@ -59,7 +59,7 @@ type Prepared struct {
 	hash    uint64 // of Orig, for a cheap canonical order
 	// merged[i] is the code of tokens i and i+1 written as one word, for
 	// split/merged tokens (Gul Agha vs Gulagha).
-	merged []tokenCode
+	merged []*tokenCode
 }
 
 // Prepare parses and encodes s.
@@ -111,9 +111,9 @@ func Prepare(s string) *Prepared {
 			weight: titleWeight, skel: "", wkey: "=" + k, widx: internWkey("=" + k)})
 	}
 	if own > 1 {
-		p.merged = make([]tokenCode, own-1)
+		p.merged = make([]*tokenCode, own-1)
 		for i := 0; i+1 < own; i++ {
-			p.merged[i] = makeCode(ownKeys[i] + ownKeys[i+1])
+			p.merged[i] = internCode(ownKeys[i] + ownKeys[i+1])
 		}
 	}
 	return p
@@ -439,7 +439,7 @@ func (m *Matcher) tryMerge(x, y *Prepared, al *alignment, swapped bool) {
 		if (i > 0 && (*mx)[i-1]) || (*mx)[i] {
 			continue
 		}
-		mc := &x.merged[i]
+		mc := x.merged[i]
 		for j := range y.toks {
 			if (*my)[j] || (j > 0 && (*my)[j-1]) {
 				continue

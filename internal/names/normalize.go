@@ -37,7 +37,7 @@ func normalize(s string, unify bool) string {
 	space := true // suppress leading spaces
 	for _, r := range s {
 		var out rune
-		if _, variant := arabicVariant[r]; variant && !unify {
+		if _, variant := arabicVariant[r]; !unify && r >= 0x0600 && variant {
 			out = r
 		} else {
 			out = normRune(r)
