@@ -78,7 +78,9 @@ func TestToLatin(t *testing.T) {
 		{"التكريتي", "al takriti"}, // article kept as a word
 		{"Müller", "muller"},
 		{"Abdul-Rahman", "abdul rahman"},
-		{"Иван", ""}, // other scripts are dropped
+		{"Иван Петрович", "ivan petrovich"}, // Cyrillic is romanised
+		{"Ҷамшед Қодирӣ", "jamshed qodiri"}, // with Tajik letters
+		{"ვახტანგ", ""},                     // other scripts are dropped
 	}
 	for _, tt := range tests {
 		if got := ToLatin(tt.in); got != tt.want {
@@ -187,6 +189,8 @@ var samePerson = [][2]string{
 	{"فوزیه کوفی", "Fawzia Koofi"},
 	{"ذبیح الله مجاهد", "Zabihullah Mujahid"},
 	{"Muḥammad ʿAbd al-Raḥmān", "Mohammad Abdul Rahman"},
+	{"Умаров Доку Хаматович", "DOKU KHAMATOVICH UMAROV"}, // UN list, Cyrillic original script
+	{"Шамиль Магомедович Измайлов", "SHAMIL MAGOMEDOVICH ISMAILOV"},
 }
 
 // differentPeople are names that must score below MatchThreshold.

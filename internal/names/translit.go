@@ -27,7 +27,7 @@ func toLatinMarked(s string) string {
 		if hasArabic(w) {
 			k = arabicWordToLatin(w)
 		} else {
-			k = asciiFold(Normalize(w))
+			k = asciiFold(cyrillicToLatin(Normalize(w)))
 		}
 		if k == "" {
 			continue
@@ -457,5 +457,41 @@ func lettersToLatin(rs []rune) string {
 	}
 	// An ayn at the very start followed by a consonant is heard as a vowel
 	// (Abd, Ali); elsewhere the inferred vowels already cover it.
+	return b.String()
+}
+
+// cyrillicLatin romanises Cyrillic as in passports and the UN list
+// (Russian, with the Tajik, Uzbek and Kazakh letters Central Asian names
+// use).
+var cyrillicLatin = map[rune]string{
+	'а': "a", 'б': "b", 'в': "v", 'г': "g", 'д': "d", 'е': "e", 'ё': "yo", 'ж': "zh", 'з': "z",
+	'и': "i", 'й': "y", 'к': "k", 'л': "l", 'м': "m", 'н': "n", 'о': "o", 'п': "p", 'р': "r",
+	'с': "s", 'т': "t", 'у': "u", 'ф': "f", 'х': "kh", 'ц': "ts", 'ч': "ch", 'ш': "sh",
+	'щ': "shch", 'ъ': "", 'ы': "y", 'ь': "", 'э': "e", 'ю': "yu", 'я': "ya",
+	'ғ': "gh", 'ӣ': "i", 'қ': "q", 'ӯ': "u", 'ҳ': "h", 'ҷ': "j", 'ў': "o", 'ә': "a", 'ң': "ng",
+	'ө': "o", 'ұ': "u", 'ү': "u", 'і': "i", 'ї': "yi", 'є': "ye", 'ґ': "g",
+}
+
+// cyrillicToLatin romanises the Cyrillic letters of a normalised
+// (lowercase) string and leaves the rest.
+func cyrillicToLatin(s string) string {
+	has := false
+	for _, r := range s {
+		if r >= 0x0400 && r <= 0x04FF {
+			has = true
+			break
+		}
+	}
+	if !has {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if l, ok := cyrillicLatin[r]; ok {
+			b.WriteString(l)
+		} else {
+			b.WriteRune(r)
+		}
+	}
 	return b.String()
 }
