@@ -32,8 +32,12 @@ type Options struct {
 	// Veto adds cannot-link rules beyond field vetoes and groups (families:
 	// same father and family name, different given names).
 	Veto func(d *Data, i, j int32, g uint64) bool
+	// MustLink and CannotLink are reviewers' decisions on pairs of records
+	// (indexes into Data): same person, different people. They override the
+	// model both ways.
+	MustLink, CannotLink [][2]int32
 	// KeepCandidates keeps the candidate pairs in the result (blocking
-	// recall measurements).
+	// recall measurements, Review).
 	KeepCandidates bool
 	Seed           uint64
 	// Progress, when set, is told how far each phase has come.
@@ -107,7 +111,8 @@ type Result struct {
 	d   *Data
 	opt Options
 	// prior is the log2 prior odds of two random records matching.
-	prior float64
+	prior  float64
+	cannot map[uint64]bool
 }
 
 // Resolve links the records of d: it blocks, estimates the model from d
@@ -120,7 +125,10 @@ func Resolve(ctx context.Context, d *Data, opt Options) (*Result, error) {
 	if opt.SortKey == nil {
 		opt.SortKey = func(i int) string { return d.IDs[i] }
 	}
-	r := &Result{d: d, opt: opt}
+	r := &Result{d: d, opt: opt, cannot: map[uint64]bool{}}
+	for _, p := range opt.CannotLink {
+		r.cannot[pairOf(p[0], p[1])] = true
+	}
 	r.Stats.Records = d.Len()
 	t := time.Now()
 	phase := func(name string) {
@@ -293,7 +301,7 @@ func (r *Result) priors(perCell [][]pattern) {
 // veto applies the cannot-link rules other than field vetoes.
 func (r *Result) veto(i, j int32, g uint64) bool {
 	d := r.d
-	if d.Group[i] >= 0 && d.Group[i] == d.Group[j] {
+	if d.Group[i] >= 0 && d.Group[i] == d.Group[j] || r.cannot[pairOf(i, j)] {
 		return true
 	}
 	return r.opt.Veto != nil && r.opt.Veto(d, i, j, g)
@@ -409,6 +417,24 @@ func (r *Result) cluster(pairs []uint64, gammas []uint64, vetoes []bool) {
 		of[i] = int32(i)
 		members[i] = []int32{int32(i)}
 	}
+	merge := func(a, b int32) {
+		ma, mb := members[a], members[b]
+		if len(ma) < len(mb) {
+			a, b, ma, mb = b, a, mb, ma
+		}
+		for _, x := range mb {
+			of[x] = a
+		}
+		members[a] = append(ma, mb...)
+		members[b] = nil
+		r.Stats.Merges++
+	}
+	// A reviewer's "same person" is merged before any model evidence.
+	for _, p := range r.opt.MustLink {
+		if a, b := of[p[0]], of[p[1]]; a != b {
+			merge(a, b)
+		}
+	}
 	rng := rand.New(rand.NewPCG(r.opt.Seed, 7))
 	const maxCross, samples = 1024, 256
 	for _, e := range edges {
@@ -456,15 +482,7 @@ func (r *Result) cluster(pairs []uint64, gammas []uint64, vetoes []bool) {
 			r.Stats.Weak++
 			continue
 		}
-		if len(ma) < len(mb) {
-			a, b, ma, mb = b, a, mb, ma
-		}
-		for _, x := range mb {
-			of[x] = a
-		}
-		members[a] = append(ma, mb...)
-		members[b] = nil
-		r.Stats.Merges++
+		merge(a, b)
 	}
 	// Number clusters by first appearance so output is stable.
 	r.Cluster = make([]int32, n)
@@ -508,4 +526,33 @@ func patterns(agg map[uint64]float64) []pattern {
 	}
 	slices.SortFunc(pats, func(a, b pattern) int { return cmp.Compare(a.g, b.g) })
 	return pats
+}
+
+// ReviewPair is a pair a human should look at.
+type ReviewPair struct {
+	I, J int     // record indexes
+	Prob float64 // match probability
+}
+
+// Review returns the candidate pairs a human should decide: those with a
+// match probability from lo up that ended in different clusters (below the
+// threshold, or refused by average linkage), strongest first. Pairs a rule
+// forbids are not doubtful and are left out. It needs KeepCandidates.
+func (r *Result) Review(lo float64) []ReviewPair {
+	var out []ReviewPair
+	for _, p := range r.Candidates {
+		i, j := unpair(p)
+		if r.Cluster[i] == r.Cluster[j] {
+			continue
+		}
+		g, v := r.d.gamma(i, j)
+		if v || r.veto(i, j, g) {
+			continue
+		}
+		if pr := prob(r.logit(i, g)); pr >= lo {
+			out = append(out, ReviewPair{int(i), int(j), pr})
+		}
+	}
+	slices.SortFunc(out, func(a, b ReviewPair) int { return cmp.Compare(b.Prob, a.Prob) })
+	return out
 }

@@ -372,3 +372,47 @@ func TestTinyInputs(t *testing.T) {
 		}
 	}
 }
+
+// Reviewers' decisions override the model both ways.
+func TestDecisions(t *testing.T) {
+	bg, _ := synth(2000, 11)
+	cases := []muster.Record{
+		{Source: "webform", SourceID: "p1", Given: "Ahmad", Family: "Wardak", Father: "Zahir", DOB: date(1990, 6, 15), Sex: "M", Passport: "P1234567"},
+		{Source: "ngo-a", SourceID: "p2", Given: "Ahmad", Family: "Wardak", Father: "Zahir", DOB: date(1990, 6, 15), Sex: "M", Passport: "R7654321"},
+		{Source: "ngo-b", SourceID: "p3", Given: "Ahmed", Family: "Wardak", Father: "Zaheer", DOB: date(1990, 6, 15), Sex: "M", Passport: "P1234576"},
+	}
+	recs := append(append([]muster.Record{}, bg...), cases...)
+	b := int32(len(bg))
+	d := NewRegistrations()
+	for k := range recs {
+		if err := AddRecord(d, &recs[k]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opt := RegistrationOptions(d)
+	opt.KeepCandidates = true
+	opt.MustLink = [][2]int32{{b, b + 1}}   // the passports differ, a human says same person
+	opt.CannotLink = [][2]int32{{b, b + 2}} // one typo apart, a human says different people
+	res, err := Resolve(context.Background(), d, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Cluster[b] != res.Cluster[b+1] {
+		t.Error("must-link pair not merged")
+	}
+	if res.Cluster[b] == res.Cluster[b+2] {
+		t.Error("cannot-link pair merged")
+	}
+	rev := res.Review(0.01)
+	for k, p := range rev {
+		if res.Cluster[p.I] == res.Cluster[p.J] {
+			t.Errorf("review pair %d/%d already in one cluster", p.I, p.J)
+		}
+		if k > 0 && p.Prob > rev[k-1].Prob {
+			t.Error("review not sorted strongest first")
+		}
+		if int32(p.I) == b && int32(p.J) == b+2 {
+			t.Error("a decided pair is back in review")
+		}
+	}
+}
