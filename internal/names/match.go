@@ -416,6 +416,11 @@ const titleWeight = 0.3
 // with the fuller agreement ranks first.
 const optionalMissing = 0.1
 
+// inMerge reports whether token q (or -1) is part of a merged pair.
+func inMerge(merged *[maxTokens]bool, q int8) bool {
+	return q >= 0 && (merged[q] || (q > 0 && merged[q-1]))
+}
+
 // mergeMinSim is the similarity two adjacent tokens written as one word
 // need with a token of the other name to be taken as split/merged.
 const mergeMinSim = 0.8
@@ -459,6 +464,11 @@ func (m *Matcher) tryMerge(x, y *Prepared, al *alignment, swapped bool) {
 			if ((*px)[i] >= 0 && s <= (*sx)[i]) || ((*px)[i+1] >= 0 && s <= (*sx)[i+1]) || ((*py)[j] >= 0 && s <= (*sy)[j]) {
 				continue
 			}
+			// Partners that are themselves merged pairs of the other name
+			// are left alone: undoing them is not worth the bookkeeping.
+			if inMerge(my, (*px)[i]) || inMerge(my, (*px)[i+1]) {
+				continue
+			}
 			for _, k := range [2]int{i, i + 1} {
 				if p := (*px)[k]; p >= 0 {
 					(*py)[p] = -1
@@ -467,6 +477,11 @@ func (m *Matcher) tryMerge(x, y *Prepared, al *alignment, swapped bool) {
 			}
 			if p := (*py)[j]; p >= 0 {
 				(*px)[p] = -1
+				if (*mx)[p] {
+					// j was met by an earlier merged pair p, p+1 of x
+					(*px)[p+1] = -1
+					(*mx)[p] = false
+				}
 			}
 			(*px)[i], (*px)[i+1] = int8(j), int8(j)
 			(*sx)[i], (*sx)[i+1] = s, s

@@ -325,6 +325,7 @@ func TestCompareProperties(t *testing.T) {
 			if s := m.Score(prep[i], prep[j]); s != ab.Score {
 				t.Errorf("Score(%q, %q) = %v, Compare %v", corpus[i], corpus[j], s, ab.Score)
 			}
+			checkPairs(t, prep[i], prep[j], ab)
 		}
 	}
 }
@@ -585,6 +586,7 @@ func FuzzCompare(f *testing.F) {
 		if self := m.Score(pa, pa); self != 1 {
 			t.Fatalf("Compare(%q, itself) = %v", a, self)
 		}
+		checkPairs(t, pa, pb, r)
 		_ = r.Explain()
 	})
 }
@@ -658,5 +660,30 @@ func TestConcurrent(t *testing.T) {
 		if diff := cmp.Diff(first, <-done); diff != "" {
 			t.Errorf("goroutines disagree (-first +other):\n%s", diff)
 		}
+	}
+}
+
+// checkPairs checks that an alignment accounts for every token of both
+// names exactly once.
+func checkPairs(t *testing.T, a, b *Prepared, r Result) {
+	t.Helper()
+	if r.Pairs == nil {
+		return
+	}
+	na, nb := 0, 0
+	for _, p := range r.Pairs {
+		if p.A != "" {
+			na += strings.Count(p.A, "+") + 1
+		}
+		if p.B != "" {
+			nb += strings.Count(p.B, "+") + 1
+		}
+		if p.Sim < 0 || p.Sim > 1 || p.Weight < 0 {
+			t.Errorf("%q vs %q: pair %+v out of range", a.Orig, b.Orig, p)
+		}
+	}
+	if na != len(a.toks) || nb != len(b.toks) {
+		t.Errorf("%q vs %q: pairs cover %d and %d tokens, names have %d and %d: %s",
+			a.Orig, b.Orig, na, nb, len(a.toks), len(b.toks), r.Explain())
 	}
 }
