@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -162,8 +163,15 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "database: %s\nlogin: admin / %s\n", dsn, pw)
 		return nil
 	}
-	srv := web.New(web.Config{Store: s, Now: nil})
-	return srv.ListenAndServe(ctx, *addr, func(url string) {
+	// The demo's accounts have no second factor, so it serves without
+	// requiring one; its logs go to a file beside the database.
+	logf, err := os.OpenFile(filepath.Join(filepath.Dir(dsn), "serve.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	cfg := web.Config{Logger: slog.New(slog.NewJSONHandler(logf, nil))}
+	return serveUI(ctx, env, s, dsn, keyFile, *addr, cfg, func(url string) {
 		fmt.Fprintf(env.Stdout, "\nmuster demo is serving at %s\nlogin: admin / password: %s\ndatabase: %s (key %s)\nstop with Ctrl-C\n", url, pw, dsn, keyFile)
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"muster/internal/ops"
 	"muster/internal/store"
 	"muster/internal/vault"
 	"muster/internal/web"
@@ -31,30 +32,42 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	defer s.Close()
 	dsn := dsnOf(env, *db)
-	keyFile := keyFileOf(env, dsn, *key)
+	return serveUI(ctx, env, s, dsn, keyFileOf(env, dsn, *key), *addr, web.Config{Secure: *secure, RequireTOTP: *requireTOTP},
+		func(url string) { fmt.Fprintf(env.Stdout, "muster is serving at %s (stop with Ctrl-C)\n", url) })
+}
+
+// serveUI serves the web UI on s until ctx ends or the database is purged:
+// `muster serve` and `muster demo` both run it. cfg carries the caller's
+// choices; serveUI adds the store, the logger, the screener and the purge.
+func serveUI(ctx context.Context, env *Env, s *store.Store, dsn, keyFile, addr string, cfg web.Config, ready func(url string)) error {
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
+	sc, err := ops.NewScreener(ctx, s, 0)
+	if err != nil {
+		return err
+	}
 	// JSON logs on stderr carry ids only; internal/web never logs a name,
 	// document, phone or search query.
-	logger := slog.New(slog.NewJSONHandler(env.Stderr, nil))
-	srv := web.New(web.Config{Store: s, Logger: logger, Secure: *secure, RequireTOTP: *requireTOTP,
-		// The admin's purge button does what `muster purge` does, then
-		// stops the server, whose memory still holds the data key.
-		Purge: func(ctx context.Context) error {
-			kerr := vault.DestroyKeyFile(keyFile)
-			derr := store.Purge(ctx, dsn)
-			time.AfterFunc(2*time.Second, stop) // let the confirmation page go out
-			return errors.Join(kerr, derr)
-		}})
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewJSONHandler(env.Stderr, nil))
+	}
+	cfg.Store, cfg.Screener = s, sc
+	// The admin's purge button does what `muster purge` does, then stops
+	// the server, whose memory still holds the data key.
+	cfg.Purge = func(ctx context.Context) error {
+		kerr := vault.DestroyKeyFile(keyFile)
+		derr := store.Purge(ctx, dsn)
+		time.AfterFunc(2*time.Second, stop) // let the confirmation page go out
+		return errors.Join(kerr, derr)
+	}
+	srv := web.New(cfg)
 	// A purge by anyone else (the CLI, another server on the same
 	// database) stops this one too.
 	go func() {
 		if srv.WatchPurge(ctx, 2*time.Second) == nil {
-			fmt.Fprintln(env.Stderr, "muster serve: the database was purged; stopping")
+			fmt.Fprintln(env.Stderr, "muster: the database was purged; stopping")
 			stop()
 		}
 	}()
-	return srv.ListenAndServe(ctx, *addr, func(url string) {
-		fmt.Fprintf(env.Stdout, "muster is serving at %s (stop with Ctrl-C)\n", url)
-	})
+	return srv.ListenAndServe(ctx, addr, ready)
 }

@@ -169,6 +169,16 @@ func TestReviewDecisions(t *testing.T) {
 		if st, _ := s.Status(ctx, store.Scope{}); st.Totals.Registered != 3 {
 			t.Errorf("%d people after undo", st.Totals.Registered)
 		}
+		// An undone merge is a cannot-link: the engine does not redo it.
+		if cl, _ := s.CannotLink(ctx); !store.IsCannotLink(cl, a, c) {
+			t.Errorf("undone pair is not a cannot-link: %v", cl)
+		}
+		if _, err := ResolveAll(ctx, s, "resolver"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Person(ctx, "", store.Scope{}, c); err != nil {
+			t.Errorf("the engine redid an undone merge: %v", err)
+		}
 		checkResolveConsistent(t, s)
 	})
 }

@@ -251,6 +251,17 @@ func (s *Store) Unmerge(ctx context.Context, actor string, seq int64) error {
 		if err := tx.QueryRowContext(ctx, `SELECT case_id FROM persons WHERE id = $1`, personID).Scan(&caseID); err != nil {
 			return err
 		}
+		// A human undid the merge: the two are different people, and the
+		// linkage engine must not merge them again.
+		a, b := orderPair(personID, m.Into)
+		empty, err := s.vault.Seal([]byte(`[]`), "review")
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO review_pairs (person_a, person_b, score, state, sealed, created, updated) VALUES ($1, $2, 0, $3, $4, $5, $5)
+			ON CONFLICT (person_a, person_b) DO UPDATE SET state = excluded.state, updated = excluded.updated`, a, b, ReviewDifferent, empty, now.UnixMicro()); err != nil {
+			return err
+		}
 		return s.appendEventPartner(ctx, tx, &muster.Event{Actor: actor, Type: muster.EventSplit, PersonID: personID, CaseID: caseID, At: now,
 			To: m.Stage, Data: jsonRaw(map[string]any{"undoes": seq, "from": m.Into})}, partner, muster.Category(cat))
 	})

@@ -65,8 +65,12 @@ func TestBrowser(t *testing.T) {
 	var rows []string
 	for i := range 12 {
 		cat := []string{"citizen", "siv_applicant", "refugee_referral", "other_at_risk"}[i%4]
-		rows = append(rows, fmt.Sprintf("ngo-e,e%d,K%d,%s,Given%d,Family%d,,,,%s,19%d,,AF,,,,,%s",
-			i, i/3, map[bool]string{true: "principal", false: "child"}[i%3 == 0], i, i/3, []string{"M", "F"}[i%2], 60+i, cat))
+		// Twelve different people in four families (resolution must not
+		// merge any of them).
+		given := []string{"Abdul Rahman", "Fatima", "Nasir", "Hamid", "Maryam", "Jawad", "Tariq", "Shabnam", "Yousuf", "Khalid", "Parwana", "Wahid"}[i]
+		family := []string{"Rahimi", "Popal", "Wardak", "Sultani"}[i/3]
+		rows = append(rows, fmt.Sprintf("ngo-e,e%d,K%d,%s,%s,%s,,,,%s,19%d,,AF,,,,,%s",
+			i, i/3, map[bool]string{true: "principal", false: "child"}[i%3 == 0], given, family, []string{"M", "F"}[i%2], 60+i, cat))
 	}
 	csvPath := filepath.Join(t.TempDir(), "ngo-e.csv")
 	if err := os.WriteFile(csvPath, []byte(csvOf(rows...)), 0o600); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"muster"
 	"muster/internal/intake"
+	"muster/internal/ops"
 	"muster/internal/store"
 )
 
@@ -103,5 +104,19 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	d.Result = &ir
 	s.log.Info("import", "req", rq.info.id, "user_id", rq.user.ID, "rows", ir.Rows, "created", ir.Created, "updated", ir.Updated, "unchanged", ir.Unchanged)
+	// As `muster import` does: resolve the new registrations, then screen
+	// the people they touched (and those merges changed).
+	rs, err := ops.ResolveAll(ctx, s.store, rq.actor())
+	if err != nil {
+		return fmt.Errorf("imported, but resolution failed: %w", err)
+	}
+	s.log.Info("resolve", "req", rq.info.id, "merged", rs.Merged, "queued", rs.Queued)
+	if sc := s.cfg.Screener; sc != nil && sc.Entries() > 0 {
+		sum, err := sc.ScreenPeople(ctx, rq.actor(), append(ir.People, rs.Survivors...))
+		if err != nil {
+			return fmt.Errorf("imported, but screening failed: %w", err)
+		}
+		s.log.Info("screen", "req", rq.info.id, "people", sum.People, "new_hits", sum.NewHits)
+	}
 	return s.render(w, r, rq, http.StatusOK, "import", "Import", d)
 }

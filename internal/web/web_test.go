@@ -992,8 +992,9 @@ func TestImportWithMapping(t *testing.T) {
 		if r.status != 200 || !strings.Contains(r.body, "2 new people") {
 			t.Errorf("mapped CSV: %d %s", r.status, firstError(r.body))
 		}
-		if got := e.status(store.Scope{Partner: "ngo-y"}).Counts[muster.CategorySIVApplicant][muster.StageRegistered]; got != 1 {
-			t.Errorf("ngo-y SIV applicants registered: %d, want 1", got)
+		// An upload is resolved on arrival, as `muster import` does.
+		if got := e.status(store.Scope{Partner: "ngo-y"}).Counts[muster.CategorySIVApplicant][muster.StageResolved]; got != 1 {
+			t.Errorf("ngo-y SIV applicants resolved: %d, want 1", got)
 		}
 	})
 }
@@ -1003,8 +1004,10 @@ func TestExportCounts(t *testing.T) {
 		e := newEnv(t, dsn)
 		// Six more SIV applicants for ngo-a, so that one cell reaches SmallCell.
 		var rows []string
-		for i := range 6 {
-			rows = append(rows, fmt.Sprintf("ngo-a,s%d,,principal,Given%d,Family%d,,,,M,1980,,AF,,,,,siv_applicant", i, i, i))
+		// Six different people: resolution on upload must keep them apart.
+		for i, n := range []string{"Nasir Wardak", "Hamid Sultani", "Jawad Haidari", "Tariq Noori", "Khalid Safi", "Wahid Amiri"} {
+			g, f, _ := strings.Cut(n, " ")
+			rows = append(rows, fmt.Sprintf("ngo-a,s%d,,principal,%s,%s,,,,M,19%d,,AF,,,,,siv_applicant", i, g, f, 70+i))
 		}
 		c := e.client().login("coord")
 		if r := c.postFile("/import", map[string]string{"csrf": c.csrf}, "six.csv", csvOf(rows...)); r.status != 200 {
@@ -1014,9 +1017,9 @@ func TestExportCounts(t *testing.T) {
 			user string
 			want []string // category,stage,people,suppressed lines
 		}{
-			{"coord", []string{"siv_applicant,registered,8,", "refugee_referral,registered,,1", "citizen,registered,0,"}},
-			{"partnera", []string{"siv_applicant,registered,8,", "refugee_referral,registered,0,"}},
-			{"partnerb", []string{"siv_applicant,registered,0,", "refugee_referral,registered,,1"}},
+			{"coord", []string{"siv_applicant,resolved,8,", "refugee_referral,resolved,,1", "citizen,resolved,0,"}},
+			{"partnera", []string{"siv_applicant,resolved,8,", "refugee_referral,resolved,0,"}},
+			{"partnerb", []string{"siv_applicant,resolved,0,", "refugee_referral,resolved,,1"}},
 		}
 		for _, tt := range tests {
 			r := e.client().login(tt.user).get("/export/counts.csv")
