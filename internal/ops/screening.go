@@ -180,7 +180,9 @@ func (sc *Screener) screenWhere(ctx context.Context, actor string, ix *screen.In
 		for i, p := range ps {
 			qs[i] = screen.QueryFromPerson(p)
 		}
-		hits, err := ix.ScreenAll(ctx, qs, screen.Options{Threshold: sc.threshold}, nil)
+		// Registrants are people: an organisation's name that happens to
+		// contain a person's first name is not a hit on them.
+		hits, err := ix.ScreenAll(ctx, qs, screen.Options{Threshold: sc.threshold, Types: []string{lists.TypeIndividual}}, nil)
 		if err != nil {
 			return people, total, err
 		}
