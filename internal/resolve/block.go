@@ -2,6 +2,7 @@ package resolve
 
 import (
 	"hash/maphash"
+	"runtime"
 	"slices"
 	"strings"
 )
@@ -144,87 +145,108 @@ type blockStats struct {
 // sortKey and each is paired with its window neighbours only, so common
 // values cost linear time and still find the close spellings.
 func block(d *Data, rules []Rule, maxBlock, window int, sortKey func(i int) string, progress func(string, int64, int64)) ([]uint64, []uint32, []blockStats) {
-	n := d.Len()
+	stats := make([]blockStats, len(rules))
+	// Rules are keyed and paired on all cores; their pairs are merged into
+	// the union in rule order (the order decides which rule found a pair
+	// first). A rule may only start when fewer than workers rules wait to
+	// be merged, which bounds memory to a few rules' pairs at a time.
+	workers := runtime.GOMAXPROCS(0)
+	results := make([]chan []uint64, len(rules))
+	for ri := range results {
+		results[ri] = make(chan []uint64, 1)
+	}
+	slots := make(chan struct{}, workers)
+	go func() {
+		for ri := range rules {
+			slots <- struct{}{}
+			go func() { results[ri] <- blockRule(d, rules[ri], maxBlock, window, sortKey, &stats[ri]) }()
+		}
+	}()
 	var all []uint64
 	var masks []uint32
-	stats := make([]blockStats, len(rules))
-	type kr struct {
-		h uint64
-		r int32
-	}
-	var buf []string
-	for ri, rule := range rules {
-		var pairs []uint64
-		st := &stats[ri]
-		st.Rule = rule.Name
-		var krs []kr
-		for i := range n {
-			buf = rule.Keys(d, i, buf[:0])
-			for k, key := range buf {
-				if indexOf(buf[:k], key) >= 0 {
-					continue
-				}
-				krs = append(krs, kr{maphash.String(seed, key), int32(i)})
-			}
-		}
-		st.Keys = len(krs)
-		slices.SortFunc(krs, func(a, b kr) int {
-			switch {
-			case a.h < b.h:
-				return -1
-			case a.h > b.h:
-				return 1
-			}
-			return int(a.r - b.r)
-		})
-		for s := 0; s < len(krs); {
-			e := s + 1
-			for e < len(krs) && krs[e].h == krs[s].h {
-				e++
-			}
-			size := e - s
-			if size > 1 {
-				st.Blocks++
-				members := make([]int32, 0, size)
-				for _, x := range krs[s:e] {
-					members = append(members, x.r)
-				}
-				before := len(pairs)
-				if size <= maxBlock {
-					for a := 0; a < size; a++ {
-						for b := a + 1; b < size; b++ {
-							pairs = append(pairs, pairOf(members[a], members[b]))
-						}
-					}
-				} else {
-					st.Capped++
-					keys := make([]string, size)
-					for k, m := range members {
-						keys[k] = sortKey(int(m))
-					}
-					idx := make([]int, size)
-					for k := range idx {
-						idx[k] = k
-					}
-					slices.SortFunc(idx, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
-					for a := 0; a < size; a++ {
-						for b := a + 1; b < size && b <= a+window; b++ {
-							pairs = append(pairs, pairOf(members[idx[a]], members[idx[b]]))
-						}
-					}
-				}
-				st.Generated += int64(len(pairs) - before)
-			}
-			s = e
-		}
-		radixSort(pairs)
-		pairs = slices.Compact(pairs)
+	for ri := range rules {
+		pairs := <-results[ri]
 		all, masks = mergePairs(all, masks, pairs, uint32(1)<<ri)
+		<-slots
 		if progress != nil {
 			progress("block", int64(ri+1), int64(len(rules)))
 		}
 	}
 	return all, masks, stats
+}
+
+// blockRule returns the sorted unique candidate pairs of one rule.
+func blockRule(d *Data, rule Rule, maxBlock, window int, sortKey func(i int) string, st *blockStats) []uint64 {
+	n := d.Len()
+	type kr struct {
+		h uint64
+		r int32
+	}
+	var buf []string
+	var pairs []uint64
+	st.Rule = rule.Name
+	var krs []kr
+	for i := range n {
+		buf = rule.Keys(d, i, buf[:0])
+		for k, key := range buf {
+			if indexOf(buf[:k], key) >= 0 {
+				continue
+			}
+			krs = append(krs, kr{maphash.String(seed, key), int32(i)})
+		}
+	}
+	st.Keys = len(krs)
+	slices.SortFunc(krs, func(a, b kr) int {
+		switch {
+		case a.h < b.h:
+			return -1
+		case a.h > b.h:
+			return 1
+		}
+		return int(a.r - b.r)
+	})
+	for s := 0; s < len(krs); {
+		e := s + 1
+		for e < len(krs) && krs[e].h == krs[s].h {
+			e++
+		}
+		size := e - s
+		if size > 1 {
+			st.Blocks++
+			members := make([]int32, 0, size)
+			for _, x := range krs[s:e] {
+				members = append(members, x.r)
+			}
+			before := len(pairs)
+			if size <= maxBlock {
+				for a := 0; a < size; a++ {
+					for b := a + 1; b < size; b++ {
+						pairs = append(pairs, pairOf(members[a], members[b]))
+					}
+				}
+			} else {
+				st.Capped++
+				keys := make([]string, size)
+				for k, m := range members {
+					keys[k] = sortKey(int(m))
+				}
+				idx := make([]int, size)
+				for k := range idx {
+					idx[k] = k
+				}
+				slices.SortFunc(idx, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
+				for a := 0; a < size; a++ {
+					for b := a + 1; b < size && b <= a+window; b++ {
+						pairs = append(pairs, pairOf(members[idx[a]], members[idx[b]]))
+					}
+				}
+			}
+			st.Generated += int64(len(pairs) - before)
+		}
+		s = e
+	}
+	radixSort(pairs)
+	return slices.Compact(pairs)
 }
 
 // mergePairs merges the sorted unique pairs of one rule into the union so
