@@ -23,9 +23,26 @@ func runGate(ctx context.Context, env *Env, args []string) error {
 	offline := fs.String("offline-from", "", "load this bundle ('muster gates bundle NAME --out FILE') and work without a server")
 	every := fs.Duration("sync", 5*time.Second, "how often to sync with the server")
 	grace := fs.Duration("grace", 15*time.Minute, "accept passes this long before and after their window")
+	purgeAfter := fs.Duration("purge-after-offline", 0, "destroy the replica when the server has not been reached for this long (e.g. 12h); a revoked token purges at once")
+	purgeNow := fs.Bool("purge", false, "destroy this gate's replica now and exit")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
+	}
+	if *purgeNow {
+		if *name == "" && *db == "" {
+			fs.Usage()
+			return errUsage
+		}
+		path := *db
+		if path == "" {
+			path = "gate-" + *name + ".db"
+		}
+		if err := gate.PurgeFiles(path); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "gate replica %s overwritten and removed\n", path)
+		return nil
 	}
 	if len(pos) != 0 || *name == "" || (*server == "" && *offline == "") {
 		fs.Usage()
@@ -40,6 +57,6 @@ func runGate(ctx context.Context, env *Env, args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
 	return gate.Run(ctx, gate.Config{Server: *server, Gate: *name, Token: tok, DB: *db, Addr: *addr, OfflineFrom: *offline,
-		SyncEvery: *every, Grace: *grace, Logger: log,
+		SyncEvery: *every, Grace: *grace, Logger: log, PurgeAfterOffline: *purgeAfter,
 		Ready: func(a string) { fmt.Fprintf(env.Stdout, "gate %s: open http://%s/ on this device\n", *name, a) }})
 }

@@ -20,6 +20,7 @@ import (
 	"muster/internal/mrz"
 	"muster/internal/pass"
 	"muster/internal/store"
+	"muster/internal/vault"
 )
 
 // Config configures a gate device. Nothing below main reads flags or the
@@ -41,7 +42,18 @@ type Config struct {
 	Listener net.Listener
 	// Ready is called with the page's address once it serves.
 	Ready func(addr string)
+	// PurgeAfterOffline, when set, destroys the replica once the device
+	// has not reached the server for that long: a gate laptop lost or
+	// seized out of contact erases what it holds. A revoked device token
+	// (the server's 401) purges at once.
+	PurgeAfterOffline time.Duration
 }
+
+// ErrPurged is what Serve returns after the device destroyed its replica.
+var ErrPurged = errors.New("gate: the replica was purged (device token revoked, or offline too long)")
+
+// ErrTokenRevoked means the server refused the device token.
+var ErrTokenRevoked = errors.New("the server refused this device's token")
 
 // Gate is an open gate device: its replica, the officer's current case and
 // the scanner's partial input.
@@ -55,6 +67,9 @@ type Gate struct {
 	lines   []string // MRZ lines typed so far
 	last    *Result  // what the page shows
 	csrf    string
+
+	started time.Time
+	purged  bool
 
 	syncMu   sync.Mutex // one sync at a time
 	stMu     sync.Mutex // guards lastSync and lastErr
@@ -96,7 +111,7 @@ func Open(ctx context.Context, cfg Config) (*Gate, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Gate{cfg: cfg, r: r, log: cfg.Logger, csrf: store.NewEventID()}
+	g := &Gate{cfg: cfg, r: r, log: cfg.Logger, csrf: store.NewEventID(), started: cfg.Now()}
 	if gname, err := r.meta(ctx, "gate"); err != nil {
 		r.close()
 		return nil, err
@@ -163,13 +178,27 @@ func (g *Gate) Serve(ctx context.Context) error {
 		g.cfg.Ready(ln.Addr().String())
 	}
 	var wg sync.WaitGroup
-	if g.cfg.Server != "" {
+	purged := make(chan struct{})
+	if g.cfg.Server != "" || g.cfg.PurgeAfterOffline > 0 {
 		wg.Go(func() {
 			t := time.NewTicker(g.cfg.SyncEvery)
 			defer t.Stop()
 			for {
-				if err := g.Sync(ctx); err != nil && ctx.Err() == nil {
-					g.log.Warn("gate sync failed; working from the replica", "gate", g.cfg.Gate, "err", err)
+				if g.cfg.Server != "" {
+					err := g.Sync(ctx)
+					if errors.Is(err, ErrTokenRevoked) {
+						g.log.Warn("gate device token refused by the server: purging", "gate", g.cfg.Gate)
+						g.purgeNow(purged)
+						return
+					}
+					if err != nil && ctx.Err() == nil {
+						g.log.Warn("gate sync failed; working from the replica", "gate", g.cfg.Gate, "err", err)
+					}
+				}
+				if g.offlineTooLong() {
+					g.log.Warn("gate offline longer than allowed: purging", "gate", g.cfg.Gate, "limit", g.cfg.PurgeAfterOffline.String())
+					g.purgeNow(purged)
+					return
 				}
 				select {
 				case <-ctx.Done():
@@ -179,8 +208,11 @@ func (g *Gate) Serve(ctx context.Context) error {
 			}
 		})
 	}
+	var result error
 	select {
 	case <-ctx.Done():
+	case <-purged:
+		result = ErrPurged
 	case err := <-errc:
 		wg.Wait()
 		return err
@@ -189,7 +221,55 @@ func (g *Gate) Serve(ctx context.Context) error {
 	defer cancel()
 	srv.Shutdown(sctx)
 	wg.Wait()
-	return nil
+	return result
+}
+
+// offlineTooLong reports whether the device has gone without a successful
+// sync (or, never synced, since it started) for longer than allowed.
+func (g *Gate) offlineTooLong() bool {
+	if g.cfg.PurgeAfterOffline <= 0 {
+		return false
+	}
+	g.stMu.Lock()
+	last := g.lastSync
+	g.stMu.Unlock()
+	if last.IsZero() {
+		last = g.started
+	}
+	return g.cfg.Now().Sub(last) > g.cfg.PurgeAfterOffline
+}
+
+func (g *Gate) purgeNow(done chan struct{}) {
+	if err := g.Purge(); err != nil {
+		g.log.Error("gate purge failed", "gate", g.cfg.Gate, "err", err)
+	}
+	close(done)
+}
+
+// Purge destroys the replica: it closes the database and overwrites and
+// removes its files (the main file, the write-ahead log and its index).
+// Check-ins not yet synced are lost with it; that is the point when a
+// device is seized. Scans after a purge are refused.
+func (g *Gate) Purge() error {
+	g.syncMu.Lock()
+	defer g.syncMu.Unlock()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.purged {
+		return nil
+	}
+	g.purged = true
+	g.r.close()
+	return PurgeFiles(g.cfg.DB)
+}
+
+// PurgeFiles overwrites and removes a replica's files.
+func PurgeFiles(db string) error {
+	var errs []error
+	for _, f := range []string{db, db + "-wal", db + "-shm", db + "-journal"} {
+		errs = append(errs, vault.DestroyKeyFile(f))
+	}
+	return errors.Join(errs...)
 }
 
 // Sync sends the outbox (in batches, each acknowledged before the next) and
@@ -250,6 +330,9 @@ func (g *Gate) request(ctx context.Context, method, path string, body []byte) (*
 		defer resp.Body.Close()
 		var e struct{ Error string }
 		json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&e)
+		if resp.StatusCode == http.StatusUnauthorized {
+			return nil, fmt.Errorf("%s %s: %w: %s", method, path, ErrTokenRevoked, e.Error)
+		}
 		return nil, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, e.Error)
 	}
 	return resp, nil
@@ -389,6 +472,12 @@ func refusal(err error) *Result {
 // remaining lines), a whole MRZ, or a case number. A document scanned with
 // a case open admits that person when the document is bound to the pass.
 func (g *Gate) Scan(ctx context.Context, input string) *Result {
+	g.mu.Lock()
+	purged := g.purged
+	g.mu.Unlock()
+	if purged {
+		return red("purged", "this device purged its data: it cannot admit anyone")
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	res, err := g.scan(ctx, strings.TrimSpace(input))
