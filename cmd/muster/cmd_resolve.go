@@ -35,7 +35,7 @@ func runResolve(ctx context.Context, env *Env, args []string) error {
 	splink := fs.String("splink", "", "Splink demo CSV (the cluster column is ignored)")
 	out := fs.String("out", "", "output CSV of cluster ids, one row per input row")
 	truth := fs.Bool("blocking-recall", false, "debug: also report blocking recall against the truth the benchmark files carry (FEBRL rec_id, Splink cluster)")
-	explain := fs.Int("explain", 0, "debug: print the field-by-field explanation of this many sample pairs")
+	explain := fs.Int("explain", 0, "debug: print the field-by-field explanation of this many sample pairs (benchmark files only: it prints the values)")
 	threshold := fs.Float64("threshold", 0, "match probability from which a pair proposes a merge (default 0.5; registrations 0.9)")
 	link := fs.Float64("link", 0, "mean match probability across two clusters that a merge needs (default 0.3; registrations 0.8)")
 	pos, err := parseFlags(fs, args)
@@ -156,6 +156,12 @@ func runResolve(ctx context.Context, env *Env, args []string) error {
 		}
 		if *truth {
 			return fmt.Errorf("blocking recall: registrations carry no truth")
+		}
+		if *explain > 0 {
+			// Explanations print names and document numbers: fine for
+			// public benchmarks, not for people's registrations, whose
+			// explanations belong in the review queue behind a login.
+			return fmt.Errorf("--explain prints personal data: use it on FEBRL or Splink files only")
 		}
 	}
 	read := time.Since(start)
