@@ -4,8 +4,11 @@
 // term-frequency adjustment), a union of blocking keys with capped blocks,
 // and clustering that checks every merge against the whole of both clusters
 // and against cannot-link rules, so different people are not chained
-// together. The same engine serves muster registrations and the FEBRL and
-// Splink benchmarks; only the mapping of columns to fields differs.
+// together. Reviewers' decisions enter as must-link and cannot-link pairs,
+// and Review lists the doubtful pairs for them. The same engine serves
+// muster registrations and the FEBRL and Splink benchmarks; only the
+// mapping of columns to fields (and, for registrations, stricter
+// thresholds) differs.
 package resolve
 
 import (
