@@ -130,8 +130,8 @@ func itoa(n int) string {
 	return string(b[i:])
 }
 
-// blockStats tells how each rule fared.
-type blockStats struct {
+// BlockStats tells how one blocking rule fared.
+type BlockStats struct {
 	Rule      string
 	Keys      int
 	Blocks    int
@@ -144,8 +144,8 @@ type blockStats struct {
 // on 1 January) is not paired all against all: its records are sorted by
 // sortKey and each is paired with its window neighbours only, so common
 // values cost linear time and still find the close spellings.
-func block(d *Data, rules []Rule, maxBlock, window int, sortKey func(i int) string, progress func(string, int64, int64)) ([]uint64, []uint32, []blockStats) {
-	stats := make([]blockStats, len(rules))
+func block(d *Data, rules []Rule, maxBlock, window int, sortKey func(i int) string, progress func(string, int64, int64)) ([]uint64, []uint32, []BlockStats) {
+	stats := make([]BlockStats, len(rules))
 	// Rules are keyed and paired on all cores; their pairs are merged into
 	// the union in rule order (the order decides which rule found a pair
 	// first). A rule may only start when fewer than workers rules wait to
@@ -176,7 +176,7 @@ func block(d *Data, rules []Rule, maxBlock, window int, sortKey func(i int) stri
 }
 
 // blockRule returns the sorted unique candidate pairs of one rule.
-func blockRule(d *Data, rule Rule, maxBlock, window int, sortKey func(i int) string, st *blockStats) []uint64 {
+func blockRule(d *Data, rule Rule, maxBlock, window int, sortKey func(i int) string, st *BlockStats) []uint64 {
 	n := d.Len()
 	type kr struct {
 		h uint64

@@ -78,7 +78,7 @@ type Phase struct {
 type Stats struct {
 	Records    int
 	Candidates int64
-	Blocking   []blockStats
+	Blocking   []BlockStats
 	Patterns   int
 	Edges      int // pairs at or above Threshold
 	Merges     int
