@@ -172,7 +172,7 @@ func run(data string, n int, seed uint64, people int) error {
 	for _, e := range engines {
 		r := measure(e, idx, cases)
 		alias = append(alias, r)
-		fmt.Printf("| %s | %.3f | %.3f | %.3f / %.3f (n=%d) | %.3f / %.3f (n=%d) | %.0f | %v |\n", e.Name(),
+		fmt.Printf("| %s | %.3f | %.3f | %.3f / %.3f (n=%d) | %.3f / %.3f (n=%d) | %.1f | %v |\n", e.Name(),
 			r.all.R1(), r.all.R5(), r.ind.R1(), r.ind.R5(), r.ind.N, r.ent.R1(), r.ent.R5(), r.ent.N, r.qps, r.build.Round(time.Millisecond))
 	}
 	fmt.Printf("\nratio muster/watchman: recall@1 %.2fx, queries/s %.1fx\n\n", alias[0].all.R1()/alias[1].all.R1(), alias[0].qps/alias[1].qps)
@@ -183,7 +183,7 @@ func run(data string, n int, seed uint64, people int) error {
 	fmt.Println("|---|---|---|---|")
 	for _, e := range engines {
 		r := measure(e, aidx, acases)
-		fmt.Printf("| %s | %.3f | %.3f | %.0f |\n", e.Name(), r.all.R1(), r.all.R5(), r.qps)
+		fmt.Printf("| %s | %.3f | %.3f | %.1f |\n", e.Name(), r.all.R1(), r.all.R5(), r.qps)
 	}
 
 	if people > 0 {
