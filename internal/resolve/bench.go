@@ -85,6 +85,7 @@ func ReadFEBRL(d *Data, r io.Reader) error {
 func FEBRLOptions(d *Data) Options {
 	f := d.FieldIndex
 	given, sur, num, addr, sub, pc, dob, ssn := f("given_name"), f("surname"), f("street_number"), f("address_1"), f("suburb"), f("postcode"), f("date_of_birth"), f("soc_sec_id")
+	d.Swap = &[2]int{given, sur}
 	return Options{
 		Rules: []Rule{
 			On("given+surname", Part{given, nil}, Part{sur, nil}),
@@ -96,6 +97,7 @@ func FEBRLOptions(d *Data) Options {
 			On("given+postcode", Part{given, nil}, Part{pc, nil}),
 			On("address_1+suburb", Part{addr, nil}, Part{sub, nil}),
 			On("soundex(surname)+year", Part{sur, SoundexKey}, Part{dob, YearKey}),
+			{Name: "names-either-order", Fields: []int{given, sur}, Keys: unorderedNames(given, sur)},
 		},
 		SortKey: func(i int) string { return d.Value(sur, i) + " " + d.Value(given, i) },
 	}
@@ -202,6 +204,10 @@ func SplinkOptions(d *Data) Options {
 	add("dob", Part{dob, nil})
 	add("words(full_name)+dob", Part{f("full_name"), WordsKey}, Part{dob, nil})
 	add("words(full_name)+birth_place", Part{f("full_name"), WordsKey}, Part{f("birth_place"), nil})
+	if first >= 0 && sur >= 0 {
+		d.Swap = &[2]int{first, sur}
+		rules = append(rules, Rule{Name: "names-either-order", Fields: []int{first, sur}, Keys: unorderedNames(first, sur)})
+	}
 	add("email", Part{f("email"), nil})
 	add("email-user", Part{f("email"), emailUser})
 	add("postcode_fake", Part{f("postcode_fake"), nil})
@@ -217,6 +223,21 @@ func SplinkOptions(d *Data) Options {
 			}
 			return s
 		},
+	}
+}
+
+// unorderedNames keys on a given name and surname in either order, so that
+// records with the two swapped meet.
+func unorderedNames(a, b int) func(d *Data, i int, dst []string) []string {
+	return func(d *Data, i int, dst []string) []string {
+		x, y := d.Value(a, i), d.Value(b, i)
+		if x == "" || y == "" {
+			return dst
+		}
+		if x > y {
+			x, y = y, x
+		}
+		return append(dst, x+"\x1f"+y)
 	}
 }
 

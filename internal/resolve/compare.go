@@ -35,9 +35,14 @@ func NewStringCmp() *StringCmp { return &StringCmp{Close: 0.92, Far: 0.80} }
 func (c *StringCmp) Levels() []string {
 	return []string{"exact", "typo", "jw>=" + ftoa(c.Close), "jw>=" + ftoa(c.Far), "else"}
 }
-func (c *StringCmp) Prepare(v []string) { c.vals = v }
-func (c *StringCmp) Level(a, b int32) int {
-	x, y := c.vals[a], c.vals[b]
+func (c *StringCmp) Prepare(v []string)   { c.vals = v }
+func (c *StringCmp) Level(a, b int32) int { return c.LevelStrings(c.vals[a], c.vals[b]) }
+
+// LevelStrings grades two strings; equal ones are exact.
+func (c *StringCmp) LevelStrings(x, y string) int {
+	if x == y {
+		return 0
+	}
 	if WithinOneEdit(x, y) {
 		return 1
 	}

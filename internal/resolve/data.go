@@ -38,6 +38,9 @@ type Field struct {
 type Data struct {
 	Fields []Field
 	IDs    []string // one per record, as the caller knows it
+	// Swap, when set, names two fields (given name, surname) that sources
+	// sometimes write in each other's column.
+	Swap *[2]int
 	// Group puts records in groups whose members are known to be different
 	// people (the members of one case from one source); -1 for none.
 	Group []int32
@@ -144,7 +147,40 @@ func (d *Data) gamma(i, j int32) (g uint64, veto bool) {
 		}
 		g |= uint64(l) << (4 * f)
 	}
+	if d.Swap != nil {
+		g = d.swapped(i, j, g)
+	}
 	return g, veto
+}
+
+// StringLeveler is a Comparator that can also grade two raw strings, which
+// swapped fields need (their values sit in different dictionaries).
+type StringLeveler interface {
+	LevelStrings(a, b string) int
+}
+
+// swapped grades the two Swap fields crosswise ("Rowe Caleb" against
+// "Caleb Rowe") and keeps the crosswise levels when both agree better than
+// the straight ones: a given name and surname written in each other's
+// column are the same name.
+func (d *Data) swapped(i, j int32, g uint64) uint64 {
+	fa, fb := d.Swap[0], d.Swap[1]
+	la, lb := level(g, fa), level(g, fb)
+	if la == nullLevel || lb == nullLevel || la+lb == 0 {
+		return g
+	}
+	ca, ok1 := d.Fields[fa].Cmp.(StringLeveler)
+	cb, ok2 := d.Fields[fb].Cmp.(StringLeveler)
+	if !ok1 || !ok2 {
+		return g
+	}
+	xa := ca.LevelStrings(d.Value(fa, int(i)), d.Value(fb, int(j)))
+	xb := cb.LevelStrings(d.Value(fb, int(i)), d.Value(fa, int(j)))
+	if max(xa, xb) >= max(la, lb) || xa+xb >= la+lb {
+		return g
+	}
+	g &^= 0xF<<(4*fa) | 0xF<<(4*fb)
+	return g | uint64(xa)<<(4*fa) | uint64(xb)<<(4*fb)
 }
 
 func level(g uint64, f int) int { return int(g>>(4*f)) & 0xF }

@@ -416,3 +416,32 @@ func TestDecisions(t *testing.T) {
 		}
 	}
 }
+
+func TestSwappedNames(t *testing.T) {
+	d := NewData([]Field{{Name: "first", Cmp: NewStringCmp()}, {Name: "surname", Cmp: NewStringCmp()}})
+	d.Swap = &[2]int{0, 1}
+	for _, r := range [][]string{{"caleb", "rowe"}, {"rowe", "caleb"}, {"rowe", "calib"}, {"caleb", "row"}, {"mary", "jones"}} {
+		if err := d.Add(r[0]+" "+r[1], "", r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.prepare()
+	lv := func(i, j int32) [2]int {
+		g, _ := d.gamma(i, j)
+		return [2]int{level(g, 0), level(g, 1)}
+	}
+	tests := []struct {
+		i, j int32
+		want [2]int
+	}{
+		{0, 1, [2]int{0, 0}}, // swapped: exact both
+		{0, 2, [2]int{1, 0}}, // swapped, a typo in the given name
+		{0, 3, [2]int{0, 1}}, // straight is better: kept
+		{0, 4, [2]int{4, 4}}, // nothing in common either way
+	}
+	for _, tt := range tests {
+		if got := lv(tt.i, tt.j); got != tt.want {
+			t.Errorf("%s vs %s: levels %v, want %v", d.IDs[tt.i], d.IDs[tt.j], got, tt.want)
+		}
+	}
+}
