@@ -76,6 +76,9 @@ func TestChangeAffectsScreening(t *testing.T) {
 // and cut remarks are expected; what screening needs is the
 // AffectsScreening count.
 func TestDiffRealSDN(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real lists in -short")
+	}
 	oldDir, newDir := filepath.Join(realData, "ofac-sdn-2021-07"), filepath.Join(realData, "ofac-sdn-2024-05")
 	old, err := Load(oldDir)
 	if err != nil {

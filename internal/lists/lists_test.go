@@ -316,6 +316,9 @@ func TestLoadErrors(t *testing.T) {
 
 // TestLoadReal loads every published file in the shared data folder.
 func TestLoadReal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real lists in -short")
+	}
 	if _, err := os.Stat(realData); err != nil {
 		t.Skip("no shared list data")
 	}
