@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -176,6 +177,9 @@ func (s *Store) Import(ctx context.Context, actor string, recs []muster.Record, 
 			return err
 		}
 		defer im.close()
+		if err := im.prefetch(recs); err != nil {
+			return err
+		}
 		for i := range recs {
 			if err := im.one(&recs[i], &res); err != nil {
 				return fmt.Errorf("record %s/%s (line %d): %w", recs[i].Source, recs[i].SourceID, recs[i].Line, err)
@@ -183,6 +187,9 @@ func (s *Store) Import(ctx context.Context, actor string, recs []muster.Record, 
 			if progress != nil && (i+1)%2000 == 0 {
 				progress(i + 1)
 			}
+		}
+		if err := im.flushBlind(); err != nil {
+			return err
 		}
 		if progress != nil {
 			progress(len(recs))
@@ -202,11 +209,65 @@ type importer struct {
 	actor string
 	now   int64
 	stmts map[string]*sql.Stmt
+	// blinds waits for flushBlind.
+	blinds []blindRow
+	// What the database already knows of the import's sources, read once
+	// instead of once a row.
+	regs    map[string]knownReg // source \x00 source_id
+	cases   map[string]int64    // source \x00 case_ref -> case id
+	caseCat map[int64]string    // case id -> category
+}
+
+type knownReg struct {
+	id, personID int64
+	version      int
+	digest       []byte
+}
+
+// prefetch reads the registrations and cases of the sources in recs.
+func (im *importer) prefetch(recs []muster.Record) error {
+	im.regs, im.cases, im.caseCat = map[string]knownReg{}, map[string]int64{}, map[int64]string{}
+	seen := map[string]bool{}
+	for i := range recs {
+		src := recs[i].Source
+		if seen[src] {
+			continue
+		}
+		seen[src] = true
+		rows, err := im.tx.QueryContext(im.ctx, `SELECT source_id, id, person_id, version, digest FROM registrations WHERE source = $1`, src)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var sid string
+			var k knownReg
+			if err := rows.Scan(&sid, &k.id, &k.personID, &k.version, &k.digest); err != nil {
+				rows.Close()
+				return err
+			}
+			im.regs[src+"\x00"+sid] = k
+		}
+		rows.Close()
+		rows, err = im.tx.QueryContext(im.ctx, `SELECT cs.case_ref, c.id, c.category FROM case_sources cs JOIN cases c ON c.id = cs.case_id WHERE cs.source = $1`, src)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var ref, cat string
+			var id int64
+			if err := rows.Scan(&ref, &id, &cat); err != nil {
+				rows.Close()
+				return err
+			}
+			im.cases[src+"\x00"+ref] = id
+			im.caseCat[id] = cat
+		}
+		rows.Close()
+	}
+	return nil
 }
 
 var importSQL = map[string]string{
-	"findReg":      `SELECT id, person_id, version, digest FROM registrations WHERE source = $1 AND source_id = $2`,
-	"findCase":     `SELECT case_id FROM case_sources WHERE source = $1 AND case_ref = $2`,
 	"newCase":      `INSERT INTO cases (partner, category, priority, created, updated) VALUES ($1, $2, 0, $3, $3) RETURNING id`,
 	"caseSource":   `INSERT INTO case_sources (case_id, source, case_ref) VALUES ($1, $2, $3)`,
 	"setPrincipal": `UPDATE cases SET principal_id = $1, category = $2, updated = $3 WHERE id = $4`,
@@ -217,7 +278,6 @@ var importSQL = map[string]string{
 	"unblind":      `DELETE FROM blind WHERE person_id = $1`,
 	"updPerson":    `UPDATE persons SET category = $1, flags = $2, sealed = $3, updated = $4 WHERE id = $5`,
 	"personCase":   `SELECT case_id, partner FROM persons WHERE id = $1`,
-	"caseCat":      `SELECT category FROM cases WHERE id = $1`,
 	"inheritCat":   `UPDATE persons SET category = $1, updated = $2 WHERE case_id = $3 AND category = ''`,
 }
 
@@ -268,12 +328,11 @@ func (im *importer) one(r *muster.Record, res *ImportResult) error {
 	var regID, personID int64
 	var version int
 	var oldDigest []byte
-	err = im.stmts["findReg"].QueryRowContext(im.ctx, r.Source, r.SourceID).Scan(&regID, &personID, &version, &oldDigest)
+	k, known := im.regs[r.Source+"\x00"+r.SourceID]
+	regID, personID, version, oldDigest = k.id, k.personID, k.version, k.digest
 	switch {
-	case err == sql.ErrNoRows:
+	case !known:
 		return im.create(r, sealed, digest, res)
-	case err != nil:
-		return err
 	case string(oldDigest) == string(digest):
 		res.Unchanged++
 		return nil
@@ -285,6 +344,7 @@ func (im *importer) one(r *muster.Record, res *ImportResult) error {
 	if err := im.exec("bumpReg", version, digest, im.now, regID); err != nil {
 		return err
 	}
+	im.regs[r.Source+"\x00"+r.SourceID] = knownReg{id: regID, personID: personID, version: version, digest: digest}
 	var caseID int64
 	var partner string
 	if err := im.stmts["personCase"].QueryRowContext(im.ctx, personID).Scan(&caseID, &partner); err != nil {
@@ -331,37 +391,78 @@ func (im *importer) writePerson(personID int64, p *sealedPerson, cat muster.Cate
 	return im.blind(personID, p)
 }
 
-// blind writes a person's blind indexes in one multi-row statement,
-// prepared once per row count.
+// blindRow is one blind index entry waiting to be written.
+type blindRow struct {
+	kind     string
+	hash     []byte
+	personID int64
+}
+
+// blind queues a person's blind indexes; flushBlind writes them at the end
+// of the import, sorted, so that the index B-tree is filled in key order
+// instead of at a million random places.
 func (im *importer) blind(personID int64, p *sealedPerson) error {
-	keys := blindKeys(p)
-	if len(keys) == 0 {
-		return nil
+	for _, k := range blindKeys(p) {
+		im.blinds = append(im.blinds, blindRow{k[0], im.s.vault.Blind(k[0], k[1]), personID})
 	}
-	name := fmt.Sprintf("blind%d", len(keys))
-	st := im.stmts[name]
-	if st == nil {
+	return nil
+}
+
+// blindChunk is the rows per INSERT: more rows mean fewer statements, but the
+// driver looks up each parameter's name in a list, so cost grows with
+// the square of the parameters; 32 rows (96 parameters) balances the two.
+const blindChunk = 32
+
+func (im *importer) flushBlind() error {
+	rows := im.blinds
+	sort.Slice(rows, func(i, j int) bool {
+		if rows[i].kind != rows[j].kind {
+			return rows[i].kind < rows[j].kind
+		}
+		if c := bytes.Compare(rows[i].hash, rows[j].hash); c != 0 {
+			return c < 0
+		}
+		return rows[i].personID < rows[j].personID
+	})
+	stmt := func(n int) (*sql.Stmt, error) {
+		name := fmt.Sprintf("blind%d", n)
+		if st := im.stmts[name]; st != nil {
+			return st, nil
+		}
 		var q strings.Builder
 		q.WriteString(`INSERT INTO blind (kind, hash, person_id) VALUES `)
-		for i := range keys {
+		for i := 0; i < n; i++ {
 			if i > 0 {
 				q.WriteString(", ")
 			}
 			fmt.Fprintf(&q, "($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3)
 		}
 		q.WriteString(` ON CONFLICT DO NOTHING`)
-		var err error
-		if st, err = im.tx.PrepareContext(im.ctx, q.String()); err != nil {
-			return err
+		st, err := im.tx.PrepareContext(im.ctx, q.String())
+		if err != nil {
+			return nil, err
 		}
 		im.stmts[name] = st
+		return st, nil
 	}
-	args := make([]any, 0, 3*len(keys))
-	for _, k := range keys {
-		args = append(args, k[0], im.s.vault.Blind(k[0], k[1]), personID)
+	args := make([]any, 0, 3*blindChunk)
+	for len(rows) > 0 {
+		n := min(len(rows), blindChunk)
+		st, err := stmt(n)
+		if err != nil {
+			return err
+		}
+		args = args[:0]
+		for _, r := range rows[:n] {
+			args = append(args, r.kind, r.hash, r.personID)
+		}
+		if _, err := st.ExecContext(im.ctx, args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
 	}
-	_, err := st.ExecContext(im.ctx, args...)
-	return err
+	im.blinds = nil
+	return nil
 }
 
 func isPrincipal(rel string) bool {
@@ -376,10 +477,7 @@ func (im *importer) create(r *muster.Record, sealedReg, digest []byte, res *Impo
 	var caseID int64
 	newCase := false
 	if r.CaseRef != "" {
-		err := im.stmts["findCase"].QueryRowContext(im.ctx, r.Source, r.CaseRef).Scan(&caseID)
-		if err != nil && err != sql.ErrNoRows {
-			return err
-		}
+		caseID = im.cases[r.Source+"\x00"+r.CaseRef]
 	}
 	if caseID == 0 {
 		if err := im.stmts["newCase"].QueryRowContext(im.ctx, r.Source, string(r.Category), im.now).Scan(&caseID); err != nil {
@@ -392,17 +490,15 @@ func (im *importer) create(r *muster.Record, sealedReg, digest []byte, res *Impo
 		if err := im.exec("caseSource", caseID, r.Source, ref); err != nil {
 			return err
 		}
+		im.cases[r.Source+"\x00"+ref] = caseID
+		im.caseCat[caseID] = string(r.Category)
 		newCase = true
 		res.Cases++
 	}
 	cat := r.Category
 	if cat == "" && !newCase {
 		// A member registered without a category travels in the case's.
-		var c string
-		if err := im.stmts["caseCat"].QueryRowContext(im.ctx, caseID).Scan(&c); err != nil {
-			return err
-		}
-		cat = muster.Category(c)
+		cat = muster.Category(im.caseCat[caseID])
 	}
 	p := personFromRecords([]muster.Record{*r})
 	body, err := json.Marshal(&p)
@@ -421,6 +517,7 @@ func (im *importer) create(r *muster.Record, sealedReg, digest []byte, res *Impo
 		if err := im.exec("setPrincipal", personID, string(cat), im.now, caseID); err != nil {
 			return err
 		}
+		im.caseCat[caseID] = string(cat)
 		if cat != "" {
 			if err := im.exec("inheritCat", string(cat), im.now, caseID); err != nil {
 				return err
@@ -431,6 +528,7 @@ func (im *importer) create(r *muster.Record, sealedReg, digest []byte, res *Impo
 	if err := im.stmts["newReg"].QueryRowContext(im.ctx, r.Source, r.SourceID, personID, digest, im.now).Scan(&regID); err != nil {
 		return err
 	}
+	im.regs[r.Source+"\x00"+r.SourceID] = knownReg{id: regID, personID: personID, version: 1, digest: digest}
 	if err := im.exec("newVersion", regID, 1, sealedReg, im.now); err != nil {
 		return err
 	}
