@@ -40,11 +40,25 @@ type ptok struct {
 	kindOpt  bool    // optional by kind (Khan, -zai)
 	org      bool    // a legal form: weighs little whatever its frequency
 	father   bool
+	role     role  // what an unmatched token costs depends on it
+	stem     *ptok // a tribal name without -zai/-khel (Achak for Achakzai), or nil
 }
 
-// isOptional reports whether an unmatched token t costs nothing. A
-// father's name is optional unless the other name has a father's name
-// too: then the two disagree.
+// role is the part a token plays in a name, for what it costs when the
+// other name has nothing to meet it.
+type role uint8
+
+const (
+	roleGiven  role = iota // an ordinary name word
+	roleFamily             // a tribal name (-zai, -khel), also after s/o
+	roleFather             // a father's name
+	roleMinor              // Khan, Jan, Bibi, an initial, a lone Sayed, a legal form
+	roleTitle              // Haji, Hafiz kept as a token
+)
+
+// isOptional reports whether token t takes no part in the worst-pair
+// penalty: optional kinds, and a father's name when the other name has
+// none (it may have met one of the other's own names).
 func (t *ptok) isOptional(other *Prepared) bool {
 	return t.kindOpt || (t.father && other.nFather == 0)
 }
@@ -67,34 +81,45 @@ func Prepare(s string) *Prepared {
 	name, ownKeys, fatherKeys := parse(s)
 	p := &Prepared{Orig: s, Name: name, hash: fnv64(s)}
 	p.toks = make([]ptok, 0, min(maxTokens, len(name.Tokens)+len(name.Father)))
-	add := func(t Token, mkey string, father bool) {
+	add := func(t Token, mkey string, father, first bool) {
 		if len(p.toks) >= maxTokens {
 			return
 		}
 		pt := ptok{tokenCode: internCode(mkey), key: t.Key, optional: t.Optional || father, kindOpt: t.Optional, father: father, org: t.Kind == KindOrg}
-		lk := strings.ToLower(mkey)
+		tribal := t.Kind == KindTribal && t.Optional
 		switch {
-		case len(lk) >= 6 && (strings.HasPrefix(lk, "al") || strings.HasPrefix(lk, "el")) && !isVowelCode(lk[2]) && lk[2] != 'l':
-			pt.alt, pt.altPen = internCode(mkey[2:]), 0.02
-		case len(lk) >= 8 && strings.HasPrefix(lk, "abdul"):
-			// A. Rahman, Rahman for Abdul Rahman: close, not the same.
-			pt.alt, pt.altPen = internCode(mkey[5:]), 0.12
+		case tribal:
+			// A tribe named after s/o is the person's tribe too. The
+			// LAST of "LAST, First" stays an ordinary name: the lists
+			// write most names so, and a surname the other name lacks
+			// costs its whole weight (measured: discounting it raised
+			// the SDN hardest-different rate at 0.75 from 0.051 to 0.078).
+			pt.role = roleFamily
+			pt.stem = tribalStem(mkey)
+		case t.Optional && sayedTitles[t.Key] && !first:
+			// Sayed first is a lineage title; Sadat last a family name.
+			pt.role = roleGiven
+		case t.Optional:
+			pt.role = roleMinor
+		case father:
+			pt.role = roleFather
 		}
+		setAlt(&pt, mkey)
 		pt.skel = string(skeleton(pt.code[:pt.n], nil))
 		pt.wkey = weightKey(pt.skel, t.Key)
 		pt.widx = internWkey(pt.wkey)
 		pt.weight = float32(defaultWeight(pt.skel, t.Key))
-		if father {
+		if father && !tribal {
 			pt.weight *= 0.5
 		}
 		p.toks = append(p.toks, pt)
 	}
 	for i, t := range p.Name.Tokens {
-		add(t, ownKeys[i], false)
+		add(t, ownKeys[i], false, i == 0)
 	}
 	own := len(p.toks)
 	for i, t := range p.Name.Father {
-		add(t, fatherKeys[i], true)
+		add(t, fatherKeys[i], true, i == 0)
 	}
 	p.nFather = len(p.toks) - own
 	// Titles are not names, but two names that both carry Hafiz or Haji
@@ -107,7 +132,7 @@ func Prepare(s string) *Prepared {
 		if k == "" || strings.Contains(k, " ") {
 			continue
 		}
-		p.toks = append(p.toks, ptok{tokenCode: internCode(k), key: k, optional: true, kindOpt: true, title: true,
+		p.toks = append(p.toks, ptok{tokenCode: internCode(k), key: k, optional: true, kindOpt: true, title: true, role: roleTitle,
 			weight: titleWeight, skel: "", wkey: "=" + k, widx: internWkey("=" + k)})
 	}
 	if own > 1 {
@@ -117,6 +142,35 @@ func Prepare(s string) *Prepared {
 		}
 	}
 	return p
+}
+
+// setAlt sets the alternative form of a token, without a glued article
+// or abdul-.
+func setAlt(pt *ptok, mkey string) {
+	lk := strings.ToLower(mkey)
+	switch {
+	case len(lk) >= 6 && (strings.HasPrefix(lk, "al") || strings.HasPrefix(lk, "el")) && !isVowelCode(lk[2]) && lk[2] != 'l':
+		pt.alt, pt.altPen = internCode(mkey[2:]), 0.02
+	case len(lk) >= 8 && strings.HasPrefix(lk, "abdul"):
+		// A. Rahman, Rahman for Abdul Rahman: close, not the same.
+		pt.alt, pt.altPen = internCode(mkey[5:]), 0.12
+	}
+}
+
+// tribalStem is a tribal name without its -zai/-khel ending, as a token
+// compared through the similarity cache like any other, or nil when too
+// little is left.
+func tribalStem(mkey string) *ptok {
+	lk := strings.ToLower(mkey)
+	for _, suf := range tribalSuffixes {
+		if strings.HasSuffix(lk, suf) && len(lk)-len(suf) >= 3 {
+			k := mkey[:len(mkey)-len(suf)]
+			st := &ptok{tokenCode: internCode(k)}
+			setAlt(st, k)
+			return st
+		}
+	}
+	return nil
 }
 
 // Freq counts name tokens (by consonant skeleton, so that spelling
@@ -213,6 +267,7 @@ type Matcher struct {
 type Aligned struct {
 	A, B        string
 	Sim, Weight float64
+	Note        string // why an unmatched token costs less than its weight
 }
 
 // Result is the outcome of a comparison: a score in [0,1] and, for scores
@@ -232,13 +287,15 @@ func (r Result) Explain() string {
 		if i > 0 {
 			b.WriteString("; ")
 		}
+		note := ""
+		if p.Note != "" {
+			note = ", " + p.Note
+		}
 		switch {
-		case p.Weight == 0 && (p.A == "" || p.B == ""):
-			fmt.Fprintf(&b, "%s optional", p.A+p.B)
 		case p.B == "":
-			fmt.Fprintf(&b, "%s unmatched (w %.2f)", p.A, p.Weight)
+			fmt.Fprintf(&b, "%s unmatched (w %.2f%s)", p.A, p.Weight, note)
 		case p.A == "":
-			fmt.Fprintf(&b, "unmatched %s (w %.2f)", p.B, p.Weight)
+			fmt.Fprintf(&b, "unmatched %s (w %.2f%s)", p.B, p.Weight, note)
 		case p.Sim >= 1:
 			fmt.Fprintf(&b, "%s=%s %.2f (w %.2f)", p.A, p.B, p.Sim, p.Weight)
 		default:
@@ -319,7 +376,7 @@ func (m *Matcher) weight(t *ptok) float32 {
 		return t.weight
 	}
 	w := float32(m.Freq.weightOf(t.widx))
-	if t.father {
+	if t.father && t.role != roleFamily {
 		w *= 0.5
 	}
 	return w
@@ -350,8 +407,17 @@ func (m *Matcher) align(a, b *Prepared, al *alignment) float64 {
 			switch {
 			case ti.tokenCode == tj.tokenCode:
 				s = 1
+			case ti.title != tj.title:
+				// A title meets only a title (Hafiz, Haji), never a
+				// name that looks like one (Mullah, Abdullah).
+				s = 0
 			default:
 				s = cachedPairSim(ti, tj)
+				if ti.stem != nil && tj.stem != nil && s > minTokenSim {
+					// Two tribes share their ending: Achakzai and
+					// Ishakzai are as alike as Achak and Ishak.
+					s = min(s, cachedPairSim(ti.stem, tj.stem))
+				}
 			}
 			al.sim[i][j] = float32(s)
 		}
@@ -518,45 +584,155 @@ func credit(s float32) float64 {
 	return 0.97 * (x - minTokenSim) / (fullCreditSim - minTokenSim)
 }
 
-// score is the weighted share of credit over all tokens (unmatched
-// optional tokens left out), lowered by the worst aligned pair: a token
-// that aligned with a different name (Hasan~Husain) is evidence against,
-// where a token missing from one side is only absence of evidence. The
-// more tokens agree, the less one weak pair lowers the score, since
-// spelling differences add up over long names.
+// Costs of a token the other name has nothing to meet, as shares of its
+// weight (at least minMissingWeight for names). A missing token is weaker
+// evidence than a different one, but never no evidence: a registrant who
+// shares one name with a listed person and has others besides is not
+// that person by name alone.
+const (
+	// familyAbsent: a tribal name when the other name has no
+	// unmatched name of its own left that could be a different one
+	// (Ahmad Zazai vs Haji Ahmad Jan). When it has one (Noorzai vs
+	// Ishakzai, Rahimi vs Karimi), the two disagree and the token costs
+	// its whole weight.
+	familyAbsent = 0.5
+	// fatherAbsent: a father's name when the other name gives none.
+	fatherAbsent = 0.4
+	// minorMissing: Khan, Jan, Bibi, an initial, a lone Sayed, a legal
+	// form; they weigh little already.
+	minorMissing = 0.25
+)
+
+// One met token cannot carry a name that has other names besides: when a
+// single pair met and the unmatched tokens of the own and father's names
+// of both weigh substantialWeight or more, the score is held to
+// singleBase + singleSlope*score (at most 0.72): under MatchThreshold and
+// the gate, still ranking by the score. When all of one name met, at
+// the same spelling or a variant of it (a one-word listed name,
+// HIDAYATULLAH, met by a registrant's given name), the score is that
+// value however much the other name has unmatched (at least 0.6), so
+// that a review queue shows it.
+const (
+	substantialWeight = 0.3
+	singleBase        = 0.6
+	singleSlope       = 0.12
+)
+
+// substance is the weight of unmatched token t towards the single-pair
+// hold: a father's name weighs half in the score, but whole here, since
+// a registrant's father's name is no less a name of theirs.
+func substance(t *ptok, w float64) float64 {
+	if t.role == roleFather {
+		return 2 * w
+	}
+	return w
+}
+
+// missCost is what unmatched token t (weight w) of one name costs when
+// the other name has an unmatched given or family name left (open).
+func missCost(t *ptok, w float64, otherFather, open bool) (cost float64, why string) {
+	base := max(w, minMissingWeight)
+	switch t.role {
+	case roleTitle:
+		return optionalMissing * w, "title"
+	case roleMinor:
+		return minorMissing * w, "minor"
+	case roleFamily:
+		if open {
+			return base, ""
+		}
+		return familyAbsent * base, "no other name opposite"
+	case roleFather:
+		if otherFather {
+			return base, ""
+		}
+		return fatherAbsent * base, "no father's name opposite"
+	}
+	return base, ""
+}
+
+// open reports whether name x has an unmatched given or family name.
+func open(x *Prepared, px *[maxTokens]int8, n int) bool {
+	for i := 0; i < n; i++ {
+		if px[i] < 0 && (x.toks[i].role == roleGiven || x.toks[i].role == roleFamily) {
+			return true
+		}
+	}
+	return false
+}
+
+// givesFather reports whether name x gives a father's name for y's to
+// meet: its own, or a token of x met a token of y's father's name (Omar
+// s/o Mohammad vs Mohammad Omar), which makes the rest of y's father's
+// name disagreement rather than absence.
+func givesFather(x, y *Prepared, py *[maxTokens]int8, ny int) bool {
+	if x.nFather > 0 {
+		return true
+	}
+	for j := 0; j < ny; j++ {
+		if py[j] >= 0 && y.toks[j].role == roleFather {
+			return true
+		}
+	}
+	return false
+}
+
+// score is the weighted share of credit over all tokens, each unmatched
+// token counting against by missCost, lowered by the worst aligned pair: a
+// token that aligned with a different name (Hasan~Husain) is evidence
+// against. The more tokens agree, the less one weak pair lowers the
+// score, since spelling differences add up over long names. A single met
+// token among substantial unmatched ones is held under the threshold.
 func (al *alignment) score(a, b *Prepared) float64 {
 	var num, den float64
 	worst := 1.0
-	matched := 0
+	matched, pairs := 0, 0
+	var unmatched float64        // weight of unmatched own and father's names
+	coverA, coverB := true, true // every own and father's name met
+	var oneSim float32           // of the met pair, when one met
+	openA, openB := open(a, &al.pa, al.na), open(b, &al.pb, al.nb)
+	fatherA, fatherB := givesFather(a, b, &al.pb, al.nb), givesFather(b, a, &al.pa, al.na)
 	for i := 0; i < al.na; i++ {
+		t := &a.toks[i]
 		w := float64(al.wa[i])
 		if al.pa[i] >= 0 {
 			c := credit(al.sa[i])
 			den += w
 			num += w * c
-			if !a.toks[i].isOptional(b) {
+			if !t.isOptional(b) {
 				matched++
 				worst = min(worst, c)
 			}
-		} else if !a.toks[i].isOptional(b) {
-			den += max(w, minMissingWeight)
-		} else if a.toks[i].kindOpt {
-			den += optionalMissing * w
+			if t.role != roleTitle && !(i > 0 && al.mergedA[i-1]) {
+				pairs++
+				oneSim = al.sa[i]
+			}
+			continue
+		}
+		c, _ := missCost(t, w, fatherB, openB)
+		den += c
+		if t.role < roleMinor {
+			unmatched += substance(t, w)
+			coverA = false
 		}
 	}
 	for j := 0; j < al.nb; j++ {
+		t := &b.toks[j]
 		w := float64(al.wb[j])
 		if al.pb[j] >= 0 {
 			c := credit(al.sb[j])
 			den += w
 			num += w * c
-			if !b.toks[j].isOptional(a) {
+			if !t.isOptional(a) {
 				worst = min(worst, c)
 			}
-		} else if !b.toks[j].isOptional(a) {
-			den += max(w, minMissingWeight)
-		} else if b.toks[j].kindOpt {
-			den += optionalMissing * w
+			continue
+		}
+		c, _ := missCost(t, w, fatherA, openA)
+		den += c
+		if t.role < roleMinor {
+			unmatched += substance(t, w)
+			coverB = false
 		}
 	}
 	if den == 0 {
@@ -567,6 +743,15 @@ func (al *alignment) score(a, b *Prepared) float64 {
 		penalty /= math.Sqrt(float64(matched))
 	}
 	s := num / den * (1 - penalty)
+	if pairs == 1 && unmatched >= substantialWeight {
+		if (coverA || coverB) && oneSim >= fullCreditSim {
+			// All of one name met (HIDAYATULLAH): a screener should
+			// see it, however much more the other name has.
+			s = singleBase + singleSlope*s
+		} else {
+			s = min(s, singleBase+singleSlope*s)
+		}
+	}
 	if s > 1 {
 		s = 1
 	}
@@ -576,16 +761,15 @@ func (al *alignment) score(a, b *Prepared) float64 {
 // pairs renders the alignment; it allocates.
 func (al *alignment) pairs(a, b *Prepared) []Aligned {
 	out := make([]Aligned, 0, al.na+al.nb)
+	openA, openB := open(a, &al.pa, al.na), open(b, &al.pb, al.nb)
+	fatherA, fatherB := givesFather(a, b, &al.pb, al.nb), givesFather(b, a, &al.pa, al.na)
 	for i := 0; i < al.na; i++ {
 		t := &a.toks[i]
 		p := al.pa[i]
 		switch {
 		case p < 0:
-			w := max(float64(al.wa[i]), minMissingWeight)
-			if t.isOptional(b) {
-				w = 0
-			}
-			out = append(out, Aligned{A: t.key, Weight: w})
+			w, why := missCost(t, float64(al.wa[i]), fatherB, openB)
+			out = append(out, Aligned{A: t.key, Weight: round4(float32(w)), Note: why})
 		case al.mergedA[i]:
 			out = append(out, Aligned{A: t.key + "+" + a.toks[i+1].key, B: b.toks[p].key, Sim: round4(al.sa[i]),
 				Weight: float64(al.wa[i]+al.wa[i+1]+al.wb[p]) / 2})
@@ -600,11 +784,8 @@ func (al *alignment) pairs(a, b *Prepared) []Aligned {
 	for j := 0; j < al.nb; j++ {
 		t := &b.toks[j]
 		if al.pb[j] < 0 {
-			w := max(float64(al.wb[j]), minMissingWeight)
-			if t.isOptional(a) {
-				w = 0
-			}
-			out = append(out, Aligned{B: t.key, Weight: w})
+			w, why := missCost(t, float64(al.wb[j]), fatherA, openA)
+			out = append(out, Aligned{B: t.key, Weight: round4(float32(w)), Note: why})
 		}
 	}
 	return out

@@ -392,12 +392,15 @@ func countNonTitle(raw []rawTok) int {
 	return n
 }
 
+// tribalSuffixes end tribal and clan names, longest of a family first.
+var tribalSuffixes = []string{"zaee", "zaey", "zai", "zay", "zoy", "khail", "kheil", "khel", "khil"}
+
 // isTribal reports a tribal or clan name: Ahmadzai, Popalzai, Sulaimankhel.
 func isTribal(k string) bool {
 	if len(k) < 5 {
 		return false
 	}
-	for _, suf := range []string{"zai", "zay", "zaee", "zaey", "zoy", "khel", "khail", "kheil", "khil"} {
+	for _, suf := range tribalSuffixes {
 		// The stem must be a name itself (Ahmad-zai, Ali-zai, Sulaiman-khel),
 		// not two letters (Mi-khail is Mikhail).
 		if strings.HasSuffix(k, suf) && len(k) >= len(suf)+3 {
