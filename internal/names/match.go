@@ -7,9 +7,9 @@ import (
 )
 
 // MatchThreshold is the score at or above which two names are taken to be
-// the same person's or organisation's. At 0.75, 93% of the UN list's
+// the same person's or organisation's. At 0.75, 92% of the UN list's
 // original-script names meet their own Latin names and 83% of held-out SDN
-// aliases their entry, while 0.08% of pairs of different people reach it
+// aliases their entry, while 0.07% of pairs of different people reach it
 // (README.md has the table and the hard cases).
 const MatchThreshold = 0.75
 
