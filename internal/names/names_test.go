@@ -275,6 +275,11 @@ func TestTokenSim(t *testing.T) {
 		{"farooq", "faruk", 0.85, 0.99},
 		{"karim", "rahim", 0, 0.7},
 		{"ahmad", "mahmood", 0, 0.8},
+		// the nisba -i makes a surname of a given name: dearer than a
+		// vowel, still alike
+		{"mohammadi", "mohammad", 0.85, 0.92},
+		{"ahmadi", "ahmad", 0.8, 0.88},
+		{"ali", "aly", 0.85, 1},
 		{"", "", 1, 1},
 		{"a", "", 0, 0},
 	}

@@ -30,6 +30,9 @@ var precisionCases = []struct {
 	{"Gul Agha Achakzai", "GUL AGHA ISHAKZAI", false},
 	{"Yar Mohammad Karimi", "YAR MOHAMMAD RAHIMI", false},
 	{"Gul Agha Noorzai", "Gul Agha Nurzai", true},
+	// A nisba surname (-i) is not the given name it comes from.
+	{"Ahmad Mohammadi", "MOHAMMAD AHMADI", false},
+	{"Rahim Amiri", "AMIR RAHIMI", false},
 	{"Gul Agha Ahmadzai", "GUL AGHA AHMADZAY", true},
 }
 

@@ -183,6 +183,10 @@ const (
 	costSemiIns   = 0.5  // y or w added or left out
 	costConsIns   = 1.0
 	costInfIns    = 0.2 // an inferred vowel that the other spelling lacks
+	// costNisba: a final -i after a consonant is the nisba ending that
+	// makes a family name of a given name (Mohammadi, Ahmadi, Rahimi):
+	// Mohammad Ahmadi is not Ahmad Mohammadi.
+	costNisba = 0.9
 )
 
 var subCost [128][128]float32
@@ -289,6 +293,8 @@ func indelCost(code []byte, i int) float32 {
 	switch {
 	case c == cInf:
 		return costInfIns
+	case c == 'i' && i == len(code)-1 && i > 0 && !isVowelCode(code[i-1]) && code[i-1] != 'y':
+		return costNisba
 	case isVowelCode(c):
 		if (i > 0 && isVowelCode(code[i-1])) || (i+1 < len(code) && isVowelCode(code[i+1])) {
 			return costVowelNext
