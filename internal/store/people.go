@@ -6,9 +6,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -171,6 +174,27 @@ func blindKeys(p *sealedPerson) [][2]string {
 // reference names or opening a new one.
 func (s *Store) Import(ctx context.Context, actor string, recs []muster.Record, progress func(done int)) (ImportResult, error) {
 	res := ImportResult{Rows: len(recs)}
+	// The CPU work is prepared a chunk ahead on the other core while the
+	// transaction writes the chunk before; memory holds two chunks at most.
+	const chunk = 4096
+	type batch struct {
+		start int
+		preps []prepared
+	}
+	batches := make(chan batch, 1)
+	pctx, stopPrep := context.WithCancel(ctx)
+	defer stopPrep()
+	go func() {
+		defer close(batches)
+		for start := 0; start < len(recs); start += chunk {
+			b := batch{start, s.prepareAll(recs[start:min(start+chunk, len(recs))])}
+			select {
+			case batches <- b:
+			case <-pctx.Done():
+				return
+			}
+		}
+	}()
 	err := s.write(ctx, func(tx *sql.Tx, now time.Time) error {
 		im, err := s.newImporter(ctx, tx, actor, now)
 		if err != nil {
@@ -180,12 +204,15 @@ func (s *Store) Import(ctx context.Context, actor string, recs []muster.Record, 
 		if err := im.prefetch(recs); err != nil {
 			return err
 		}
-		for i := range recs {
-			if err := im.one(&recs[i], &res); err != nil {
-				return fmt.Errorf("record %s/%s (line %d): %w", recs[i].Source, recs[i].SourceID, recs[i].Line, err)
+		for b := range batches {
+			for j := range b.preps {
+				i := b.start + j
+				if err := im.one(&recs[i], &b.preps[j], &res); err != nil {
+					return fmt.Errorf("record %s/%s (line %d): %w", recs[i].Source, recs[i].SourceID, recs[i].Line, err)
+				}
 			}
-			if progress != nil && (i+1)%2000 == 0 {
-				progress(i + 1)
+			if progress != nil {
+				progress(b.start + len(b.preps))
 			}
 		}
 		if err := im.flushBlind(); err != nil {
@@ -305,25 +332,77 @@ func (im *importer) exec(name string, args ...any) error {
 	return err
 }
 
-func (im *importer) one(r *muster.Record, res *ImportResult) error {
+// prepared is the CPU work one record needs (encoding, sealing, keyed
+// hashes), done on every core before the write transaction begins so that
+// the transaction only writes.
+type prepared struct {
+	sealedReg, digest []byte
+	person            sealedPerson
+	sealedPerson      []byte
+	flags             string
+	blinds            []blindRow // personID set when the person is created
+	err               error
+}
+
+func (s *Store) prepareAll(recs []muster.Record) []prepared {
+	out := make([]prepared, len(recs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(recs) {
+					return
+				}
+				out[i] = s.prepareOne(&recs[i])
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+func (s *Store) prepareOne(r *muster.Record) (pr prepared) {
 	if r.Source == "" || r.SourceID == "" {
-		return muster.Errorf(muster.EINVALID, "a registration needs a source and a source id")
+		pr.err = muster.Errorf(muster.EINVALID, "a registration needs a source and a source id")
+		return pr
 	}
 	body, err := json.Marshal(r)
 	if err != nil {
-		return err
+		pr.err = err
+		return pr
 	}
 	// The digest ignores the line number, so the same row moved in the file
 	// is recognised as unchanged.
-	line := r.Line
-	r.Line = 0
-	canon, _ := json.Marshal(r)
-	r.Line = line
-	digest := im.s.vault.Blind("registration", string(canon))
-	sealed, err := im.s.vault.Seal(body, "registration")
-	if err != nil {
-		return err
+	c := *r
+	c.Line = 0
+	canon, _ := json.Marshal(&c)
+	pr.digest = s.vault.Blind("registration", string(canon))
+	if pr.sealedReg, pr.err = s.vault.Seal(body, "registration"); pr.err != nil {
+		return pr
 	}
+	pr.person = personFromRecords([]muster.Record{*r})
+	pbody, err := json.Marshal(&pr.person)
+	if err != nil {
+		pr.err = err
+		return pr
+	}
+	if pr.sealedPerson, pr.err = s.vault.Seal(pbody, "person"); pr.err != nil {
+		return pr
+	}
+	pr.flags = flagCodes(pr.person.Flags)
+	for _, k := range blindKeys(&pr.person) {
+		pr.blinds = append(pr.blinds, blindRow{kind: k[0], hash: s.vault.Blind(k[0], k[1])})
+	}
+	return pr
+}
+
+func (im *importer) one(r *muster.Record, pr *prepared, res *ImportResult) error {
+	if pr.err != nil {
+		return pr.err
+	}
+	sealed, digest := pr.sealedReg, pr.digest
 
 	var regID, personID int64
 	var version int
@@ -332,7 +411,7 @@ func (im *importer) one(r *muster.Record, res *ImportResult) error {
 	regID, personID, version, oldDigest = k.id, k.personID, k.version, k.digest
 	switch {
 	case !known:
-		return im.create(r, sealed, digest, res)
+		return im.create(r, pr, res)
 	case string(oldDigest) == string(digest):
 		res.Unchanged++
 		return nil
@@ -473,7 +552,8 @@ func isPrincipal(rel string) bool {
 	return false
 }
 
-func (im *importer) create(r *muster.Record, sealedReg, digest []byte, res *ImportResult) error {
+func (im *importer) create(r *muster.Record, pr *prepared, res *ImportResult) error {
+	sealedReg, digest := pr.sealedReg, pr.digest
 	var caseID int64
 	newCase := false
 	if r.CaseRef != "" {
@@ -500,17 +580,8 @@ func (im *importer) create(r *muster.Record, sealedReg, digest []byte, res *Impo
 		// A member registered without a category travels in the case's.
 		cat = muster.Category(im.caseCat[caseID])
 	}
-	p := personFromRecords([]muster.Record{*r})
-	body, err := json.Marshal(&p)
-	if err != nil {
-		return err
-	}
-	sealed, err := im.s.vault.Seal(body, "person")
-	if err != nil {
-		return err
-	}
 	var personID int64
-	if err := im.stmts["newPerson"].QueryRowContext(im.ctx, caseID, r.Source, string(cat), string(muster.StageRegistered), flagCodes(p.Flags), sealed, im.now).Scan(&personID); err != nil {
+	if err := im.stmts["newPerson"].QueryRowContext(im.ctx, caseID, r.Source, string(cat), string(muster.StageRegistered), pr.flags, pr.sealedPerson, im.now).Scan(&personID); err != nil {
 		return err
 	}
 	if newCase || isPrincipal(r.Relationship) {
@@ -532,8 +603,9 @@ func (im *importer) create(r *muster.Record, sealedReg, digest []byte, res *Impo
 	if err := im.exec("newVersion", regID, 1, sealedReg, im.now); err != nil {
 		return err
 	}
-	if err := im.blind(personID, &p); err != nil {
-		return err
+	for _, b := range pr.blinds {
+		b.personID = personID
+		im.blinds = append(im.blinds, b)
 	}
 	res.Created++
 	res.People = append(res.People, personID)
