@@ -30,6 +30,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "bench import", "[--rows N] [--db ...]")
 	rows := fs.Int("rows", 100000, "registration rows to generate and import")
 	db := fs.String("db", "", "database to import into (default: a new SQLite file in a temporary folder)")
+	keepCSV := fs.String("csv", "", "also write the generated registrations to this CSV (to time muster import on them)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the import to this file")
 	if _, err := parseFlags(fs, args[1:]); err != nil {
 		return err
@@ -54,6 +55,15 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	f.Close()
+	if *keepCSV != "" {
+		b, err := os.ReadFile(csvPath)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*keepCSV, b, 0o600); err != nil {
+			return err
+		}
+	}
 	dsn := *db
 	if dsn == "" {
 		dsn = filepath.Join(dir, "muster.db")

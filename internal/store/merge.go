@@ -100,7 +100,7 @@ func (s *Store) mergeTx(ctx context.Context, tx *sql.Tx, now time.Time, actor st
 	if _, err := tx.ExecContext(ctx, `UPDATE persons SET merged_into = $1, updated = $2 WHERE id = $3`, survivor, now.UnixMicro(), absorbed); err != nil {
 		return 0, err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM blind WHERE person_id = $1`, absorbed); err != nil {
+	if err := s.unblindPerson(ctx, tx, absorbed); err != nil {
 		return 0, err
 	}
 	// Hits follow the person unless the survivor has one on that entry.
@@ -283,18 +283,13 @@ func (s *Store) rebuildPerson(ctx context.Context, tx *sql.Tx, id int64, stage m
 	if err != nil {
 		return err
 	}
+	if err := s.unblindPerson(ctx, tx, id); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE persons SET sealed = $1, stage = $2, category = $3, updated = $4 WHERE id = $5`, sealed, string(stage), cat, now.UnixMicro(), id); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM blind WHERE person_id = $1`, id); err != nil {
-		return err
-	}
-	for _, k := range blindKeys(&p) {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO blind (kind, hash, person_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, k[0], s.vault.Blind(k[0], k[1]), id); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.blindPerson(ctx, tx, id, &p)
 }
 
 func ids(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]int64, error) {

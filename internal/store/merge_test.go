@@ -122,6 +122,9 @@ func TestStoreMergeAndUnmerge(t *testing.T) {
 		if back.Given != "Abdurrahman" || back.Stage != muster.StageApproved || back.CaseID == p.CaseID {
 			t.Errorf("restored person = %+v", back)
 		}
+		if ids, _ := s.FindBy(ctx, store.Scope{}, "doc", "PX999"); len(ids) != 1 || ids[0] != rb.People[0] {
+			t.Errorf("after undo the absorbed passport finds %v, want only %d", ids, rb.People[0])
+		}
 		if c, _ := s.Case(ctx, store.Scope{}, p.CaseID); len(c.Members) != 3 {
 			t.Errorf("survivor's case after undo has %d members", len(c.Members))
 		}

@@ -326,7 +326,6 @@ var importSQL = map[string]string{
 	"newReg":       `INSERT INTO registrations (id, source, source_id, person_id, version, digest, imported) VALUES ($1, $2, $3, $4, 1, $5, $6)`,
 	"newVersion":   `INSERT INTO registration_versions (registration_id, version, sealed, imported) VALUES ($1, $2, $3, $4)`,
 	"bumpReg":      `UPDATE registrations SET version = $1, digest = $2, imported = $3 WHERE id = $4`,
-	"unblind":      `DELETE FROM blind WHERE person_id = $1`,
 	"updPerson":    `UPDATE persons SET category = $1, flags = $2, sealed = $3, updated = $4 WHERE id = $5`,
 	"personCase":   `SELECT case_id, partner FROM persons WHERE id = $1`,
 	"inheritCat":   `UPDATE persons SET category = $1, updated = $2 WHERE case_id = $3 AND category = ''`,
@@ -485,13 +484,50 @@ func (im *importer) writePerson(personID int64, p *sealedPerson, cat muster.Cate
 	if err != nil {
 		return err
 	}
+	// The old blind rows are found from the old sealed fields, so they go
+	// before the update.
+	if err := im.s.unblindPerson(im.ctx, im.tx, personID); err != nil {
+		return err
+	}
 	if err := im.exec("updPerson", string(cat), flagCodes(p.Flags), sealed, im.now, personID); err != nil {
 		return err
 	}
-	if err := im.exec("unblind", personID); err != nil {
+	return im.s.blindPerson(im.ctx, im.tx, personID, p)
+}
+
+// unblindPerson deletes a person's blind index rows. The table has no index
+// by person (it would double the cost of every import), so the rows are
+// found by their keys, derived from the person's sealed fields as stored:
+// call it before those change.
+func (s *Store) unblindPerson(ctx context.Context, tx *sql.Tx, id int64) error {
+	var sealed []byte
+	if err := tx.QueryRowContext(ctx, `SELECT sealed FROM persons WHERE id = $1`, id).Scan(&sealed); err != nil {
 		return err
 	}
-	return im.blind(personID, p)
+	body, err := s.vault.Open(sealed, "person")
+	if err != nil {
+		return fmt.Errorf("person %d: %w", id, err)
+	}
+	var p sealedPerson
+	if err := json.Unmarshal(body, &p); err != nil {
+		return err
+	}
+	for _, k := range blindKeys(&p) {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM blind WHERE kind = $1 AND hash = $2 AND person_id = $3`, k[0], s.vault.Blind(k[0], k[1]), id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// blindPerson writes a person's blind index rows at once.
+func (s *Store) blindPerson(ctx context.Context, tx *sql.Tx, id int64, p *sealedPerson) error {
+	for _, k := range blindKeys(p) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO blind (kind, hash, person_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, k[0], s.vault.Blind(k[0], k[1]), id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // blindRow is one blind index entry waiting to be written.

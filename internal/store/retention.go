@@ -56,13 +56,15 @@ func (s *Store) PurgeArrived(ctx context.Context, actor string, before time.Time
 			if flags != "" {
 				flags += ","
 			}
+			if err := s.unblindPerson(ctx, tx, id); err != nil {
+				return err
+			}
 			for _, q := range []struct {
 				sql  string
 				args []any
 			}{
 				{`UPDATE persons SET sealed = $1, flags = $2, updated = $3 WHERE id = $4`, []any{emptyPerson, flags + FlagRetentionPurged, now.UnixMicro(), id}},
 				{`UPDATE registration_versions SET sealed = $1 WHERE registration_id IN (SELECT id FROM registrations WHERE person_id = $2)`, []any{emptyReg, id}},
-				{`DELETE FROM blind WHERE person_id = $1`, []any{id}},
 				{`UPDATE hits SET sealed = $1 WHERE person_id = $2`, []any{emptyHit, id}},
 			} {
 				if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {

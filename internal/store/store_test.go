@@ -113,6 +113,11 @@ func TestStoreImport(t *testing.T) {
 		if err != nil || len(ids) != 1 {
 			t.Fatalf("FindBy phone = %v, %v", ids, err)
 		}
+		// The replaced phone no longer finds this person (another family's
+		// member has the same number).
+		if old, _ := s.FindBy(ctx, store.Scope{}, "phone", "+93700120001"); len(old) != 1 || old[0] == ids[0] {
+			t.Errorf("the replaced phone finds %v (updated person %d)", old, ids[0])
+		}
 		p, err := s.Person(ctx, "tester", store.Scope{}, ids[0])
 		if err != nil {
 			t.Fatal(err)
