@@ -8,6 +8,7 @@ import (
 
 	"muster/internal/intake"
 	"muster/internal/ops"
+	"muster/internal/store"
 )
 
 func init() {
@@ -63,6 +64,22 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	}
+	// The operation's own categories decide which rows are valid. A dry run
+	// against a database that does not exist yet uses the default set and
+	// creates nothing.
+	var s *store.Store
+	dsn := dsnOf(env, *db)
+	if _, statErr := os.Stat(dsn); !*dryRun || store.IsPostgres(dsn) || statErr == nil {
+		if s, err = openStore(ctx, env, *db, *key); err != nil {
+			return err
+		}
+		defer s.Close()
+		op, err := s.Operation(ctx)
+		if err != nil {
+			return err
+		}
+		opt.Categories = op.Categories
+	}
 	start := time.Now()
 	bar := newProgress(env.Stderr, "reading "+file)
 	opt.Progress = func(n int) { bar.Set(n, 0) }
@@ -103,11 +120,6 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		}
 		fmt.Fprintf(env.Stderr, "%s: %d rejected rows written to %s\n", file, res.RejectedRows(), path)
 	}
-	s, err := openStore(ctx, env, *db, *key)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
 	bar = newProgress(env.Stderr, "importing")
 	n := len(res.Records)
 	ir, err := s.Import(ctx, *actor, res.Records, func(done int) { bar.Set(done, n) })

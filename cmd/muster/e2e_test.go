@@ -148,3 +148,25 @@ func TestImportBrokenFileWritesNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestOperationCategories: an operation configures its own categories and
+// import validates rows against them.
+func TestOperationCategories(t *testing.T) {
+	dsn := storetest.DSN(t, "sqlite")
+	env := map[string]string{"MUSTER_DB": dsn, "MUSTER_KEY_FILE": filepath.Join(t.TempDir(), "k")}
+	code, out, errs := runCmd(t, env, "operation", "--name", "Op Allies Refuge", "--categories", "citizen,siv_applicant,local_staff")
+	if code != 0 || !strings.Contains(out, "Op Allies Refuge") || !strings.Contains(out, "citizen, siv_applicant, local_staff") {
+		t.Fatalf("operation: exit %d: %s%s", code, out, errs)
+	}
+	if code, _, _ := runCmd(t, env, "operation", "--categories", "Bad Category"); code == 0 {
+		t.Error("a category with spaces was accepted")
+	}
+	// registrations.csv uses dual_national, which this operation does not have.
+	code, _, errs = runCmd(t, env, "import", "testdata/registrations.csv")
+	if code == 0 || !strings.Contains(errs, "registrations.csv:5: category") {
+		t.Errorf("import against the operation's categories: exit %d\n%s", code, errs)
+	}
+	if st := statusJSON(t, env); st.Totals.Registered != 0 || len(st.Categories) != 3 {
+		t.Errorf("after the refused import: %+v, categories %v", st.Totals, st.Categories)
+	}
+}

@@ -391,3 +391,17 @@ func (w *wrapped) Error() string { return w.user.Error() + ": " + w.err.Error() 
 func (w *wrapped) Unwrap() []error {
 	return []error{w.user, w.err}
 }
+
+// SetOperationName renames the operation.
+func (s *Store) SetOperationName(ctx context.Context, actor, name string) error {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return muster.Errorf(muster.EINVALID, "an operation needs a name")
+	}
+	return s.write(ctx, func(tx *sql.Tx, now time.Time) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE meta SET value = $1 WHERE key = 'operation'`, name); err != nil {
+			return err
+		}
+		return s.appendEvent(ctx, tx, &muster.Event{Actor: actor, Type: "operation.renamed", At: now, Data: jsonRaw(map[string]string{"name": name})})
+	})
+}
