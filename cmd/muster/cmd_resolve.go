@@ -172,7 +172,7 @@ func runResolve(ctx context.Context, env *Env, args []string) error {
 	if *link > 0 {
 		opt.Link = *link
 	}
-	if isTerminal(env.Stderr) {
+	if termWriter(env.Stderr) {
 		last := time.Time{}
 		opt.Progress = func(phase string, done, total int64) {
 			if now := time.Now(); now.Sub(last) > 200*time.Millisecond || done == total {
@@ -300,13 +300,3 @@ func readColumn(path, col string) ([]string, error) {
 	return out, err
 }
 
-// isTerminal reports whether w is a character device (a terminal), where a
-// progress line helps rather than litters a log.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}

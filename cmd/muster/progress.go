@@ -20,6 +20,8 @@ type progress struct {
 	last  time.Time
 }
 
+// termWriter reports whether w is a terminal (a character device), where a
+// self-overwriting progress line makes sense.
 func termWriter(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
