@@ -299,4 +299,3 @@ func readColumn(path, col string) ([]string, error) {
 	})
 	return out, err
 }
-
