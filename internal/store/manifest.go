@@ -133,23 +133,8 @@ func (s *Store) BuildManifest(ctx context.Context, actor, flightID string) (*Fli
 		if err != nil {
 			return err
 		}
-		byCase := map[int64][]planPerson{}
-		var caseIDs []int64
-		for rows.Next() {
-			var p planPerson
-			var st string
-			if err := rows.Scan(&p.id, &p.caseID, &st, &p.flags); err != nil {
-				rows.Close()
-				return err
-			}
-			p.stage = muster.Stage(st)
-			if _, ok := byCase[p.caseID]; !ok {
-				caseIDs = append(caseIDs, p.caseID)
-			}
-			byCase[p.caseID] = append(byCase[p.caseID], p)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		byCase, caseIDs, err := peopleByCase(rows)
+		if err != nil {
 			return err
 		}
 		info, err := s.caseInfo(ctx, tx, caseIDs)

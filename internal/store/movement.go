@@ -308,6 +308,27 @@ type planPerson struct {
 	flags      string
 }
 
+// peopleByCase reads (id, case_id, stage, flags) rows into people grouped
+// by case, and the case ids in the order the rows gave them. It closes rows.
+func peopleByCase(rows *sql.Rows) (map[int64][]planPerson, []int64, error) {
+	defer rows.Close()
+	byCase := map[int64][]planPerson{}
+	var caseIDs []int64
+	for rows.Next() {
+		var p planPerson
+		var st string
+		if err := rows.Scan(&p.id, &p.caseID, &st, &p.flags); err != nil {
+			return nil, nil, err
+		}
+		p.stage = muster.Stage(st)
+		if _, ok := byCase[p.caseID]; !ok {
+			caseIDs = append(caseIDs, p.caseID)
+		}
+		byCase[p.caseID] = append(byCase[p.caseID], p)
+	}
+	return byCase, caseIDs, rows.Err()
+}
+
 func hasFlag(codes, code string) bool {
 	return slices.Contains(strings.Split(codes, ","), code)
 }
@@ -362,23 +383,8 @@ func (s *Store) Plan(ctx context.Context, actor string, opt PlanOptions) (*PlanR
 		if err != nil {
 			return err
 		}
-		byCase := map[int64][]planPerson{}
-		var caseIDs []int64
-		for rows.Next() {
-			var p planPerson
-			var st string
-			if err := rows.Scan(&p.id, &p.caseID, &st, &p.flags); err != nil {
-				rows.Close()
-				return err
-			}
-			p.stage = muster.Stage(st)
-			if _, ok := byCase[p.caseID]; !ok {
-				caseIDs = append(caseIDs, p.caseID)
-			}
-			byCase[p.caseID] = append(byCase[p.caseID], p)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		byCase, caseIDs, err := peopleByCase(rows)
+		if err != nil {
 			return err
 		}
 		caseInfo, err := s.caseInfo(ctx, tx, caseIDs)
