@@ -216,6 +216,7 @@ type Person struct {
 	Documents     []Document `json:"documents,omitempty"`
 	Phones        []string   `json:"phones,omitempty"`
 	Emails        []string   `json:"emails,omitempty"`
+	Needs         []string   `json:"needs,omitempty"` // declared needs (medical, disability, pregnant, other): sealed like the rest
 	Category      Category   `json:"category,omitempty"`
 	Stage         Stage      `json:"stage"`
 	Flags         []Flag     `json:"flags,omitempty"`
@@ -290,6 +291,7 @@ type Record struct {
 	NationalID    string   `json:"national_id,omitempty"`
 	Phones        []string `json:"phones,omitempty"`
 	Emails        []string `json:"emails,omitempty"`
+	Needs         []string `json:"needs,omitempty"`
 	Category      Category `json:"category,omitempty"`
 	Flags         []Flag   `json:"flags,omitempty"`
 	Raw           []string `json:"raw,omitempty"`

@@ -51,6 +51,7 @@ type sealedPerson struct {
 	Documents     []muster.Document `json:"docs,omitempty"`
 	Phones        []string          `json:"ph,omitempty"`
 	Emails        []string          `json:"em,omitempty"`
+	Needs         []string          `json:"nd,omitempty"`
 	Flags         []muster.Flag     `json:"fl,omitempty"`
 }
 
@@ -90,6 +91,7 @@ func personFromRecords(recs []muster.Record) sealedPerson {
 		union(&p.Nationalities, r.Nationalities, "n")
 		union(&p.Phones, r.Phones, "p")
 		union(&p.Emails, r.Emails, "e")
+		union(&p.Needs, r.Needs, "nd")
 		for _, d := range r.Documents() {
 			if !seen["d"+d.Type+d.Number] {
 				seen["d"+d.Type+d.Number] = true
@@ -756,7 +758,7 @@ func (s *Store) scanPerson(sc interface{ Scan(...any) error }) (*muster.Person, 
 	p.Created, p.Updated = time.UnixMicro(created).UTC(), time.UnixMicro(updated).UTC()
 	p.Given, p.Family, p.Father, p.FullName, p.NativeName = sp.Given, sp.Family, sp.Father, sp.FullName, sp.NativeName
 	p.Relationship, p.Sex, p.DOB, p.PlaceOfBirth = sp.Relationship, sp.Sex, sp.DOB, sp.PlaceOfBirth
-	p.Nationalities, p.Documents, p.Phones, p.Emails, p.Flags = sp.Nationalities, sp.Documents, sp.Phones, sp.Emails, sp.Flags
+	p.Nationalities, p.Documents, p.Phones, p.Emails, p.Flags, p.Needs = sp.Nationalities, sp.Documents, sp.Phones, sp.Emails, sp.Flags, sp.Needs
 	return &p, nil
 }
 
