@@ -7,8 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
+	"time"
+
+	"muster"
 )
 
 var benchN = flag.Int("resolve.n", 0, "BenchmarkResolve: also resolve this many synthetic registrations (1000000 for the 3-minute goal)")
@@ -88,4 +94,78 @@ func TestWriteSynthetic(t *testing.T) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+var linkN = flag.Int("link.n", 0, "BenchmarkLink: also link against an index of this many synthetic registrations (1000000 for the 10 ms goal)")
+
+// BenchmarkLink links one new registration at a time against a Linker
+// holding n synthetic registrations (clustered as the generator's truth,
+// model trained by a batch run over the first 100,000); generating,
+// training and indexing are outside the timer. Each iteration adds and
+// links one held-out registration of the same population; p50 and p99 are
+// over the iterations (-benchtime 10000x for 10,000 links).
+func BenchmarkLink(b *testing.B) {
+	sizes := []int{100_000}
+	if *linkN > 0 {
+		sizes = []int{*linkN}
+	}
+	for _, n := range sizes {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			l, held := benchLinker(b, n, 10_000)
+			lat := make([]time.Duration, 0, 10_000)
+			merges := 0
+			k := 0
+			for b.Loop() {
+				t := time.Now()
+				lk, err := l.AddRecord(&held[k%len(held)], int64(1<<40+k), 0.5)
+				if err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(t))
+				merges += len(lk.Merges)
+				k++
+			}
+			slices.Sort(lat)
+			q := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+			b.ReportMetric(float64(q(0.5).Microseconds()), "p50-µs")
+			b.ReportMetric(float64(q(0.99).Microseconds()), "p99-µs")
+			b.ReportMetric(float64(lat[len(lat)-1].Microseconds()), "max-µs")
+			over := len(lat) - sort.Search(len(lat), func(i int) bool { return lat[i] > 10*time.Millisecond })
+			b.Logf("n=%d: %d links, %d merges; p50 %v p99 %v max %v; %d over 10 ms", n, len(lat), merges, q(0.5), q(0.99), lat[len(lat)-1], over)
+		})
+	}
+}
+
+// benchLinker returns a Linker over n synthetic registrations and extra
+// registrations of the same population that it does not hold.
+func benchLinker(b *testing.B, n, extra int) (*Linker, []muster.Record) {
+	b.Helper()
+	t0 := time.Now()
+	recs, truth := synth(n+extra, 1)
+	train := NewRegistrations()
+	for k := range recs[:min(n, 100_000)] {
+		AddRecord(train, &recs[k])
+	}
+	res, err := Resolve(context.Background(), train, RegistrationOptions(train))
+	if err != nil {
+		b.Fatal(err)
+	}
+	t1 := time.Now()
+	d := NewRegistrations()
+	cl := make([]int64, n)
+	for k := range recs[:n] {
+		AddRecord(d, &recs[k])
+		cl[k] = int64(truth[k])
+	}
+	held := slices.Clone(recs[n:])
+	recs = nil
+	l, err := NewLinker(d, RegistrationOptions(d), res.Model, cl)
+	if err != nil {
+		b.Fatal(err)
+	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.Logf("n=%d: generated and trained in %v, indexed in %v; heap %d MB", n, t1.Sub(t0).Round(time.Millisecond), time.Since(t1).Round(time.Millisecond), ms.HeapInuse>>20)
+	return l, held
 }

@@ -30,8 +30,15 @@ func On(name string, parts ...Part) Rule {
 	}
 	// Transforms (the name engine's keys above all) are computed once per
 	// distinct value, not once per record.
+	// The memo grows with the dictionaries (the Linker adds values one
+	// record at a time) and starts over for another data set.
 	memo := make([][][]string, len(parts))
+	var owner *Data
 	return Rule{Name: name, Fields: fields, Keys: func(d *Data, i int, dst []string) []string {
+		if owner != d {
+			owner = d
+			clear(memo)
+		}
 		keys := []string{""}
 		for k, p := range parts {
 			id := d.vals[p.Field][i]
@@ -43,8 +50,8 @@ func On(name string, parts ...Part) Rule {
 			if p.Fn == nil {
 				vs = []string{v}
 			} else {
-				if len(memo[k]) != len(d.dict[p.Field]) {
-					memo[k] = make([][]string, len(d.dict[p.Field]))
+				if n := len(d.dict[p.Field]); len(memo[k]) < n {
+					memo[k] = append(memo[k], make([][]string, n-len(memo[k]))...)
 				}
 				if vs = memo[k][id]; vs == nil {
 					vs = p.Fn(v)

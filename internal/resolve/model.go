@@ -20,6 +20,10 @@ type Model struct {
 	// Matches, the expected number of matching pairs among the candidates.
 	Lambda, Matches float64
 	Sessions        int // EM training sessions, one per blocking rule with enough pairs
+	// Records is how many records the model was trained on: matches grow
+	// with the records and pairs with their square, so the Linker scales
+	// the prior to the records it holds.
+	Records int
 
 	w [][]float64 // log2(m/u)
 }

@@ -48,6 +48,13 @@ func NewRegistrations() *Data {
 // AddRecord appends a registration. Members of one case from one source are
 // known to be different people.
 func AddRecord(d *Data, r *muster.Record) error {
+	id, group, v := RecordValues(r)
+	return d.Add(id, group, v)
+}
+
+// RecordValues returns what AddRecord adds for a registration: its key, its
+// known-distinct group and its values in the fields' order.
+func RecordValues(r *muster.Record) (id, group string, values []string) {
 	given, family := nameKey(r.Given), nameKey(r.Family)
 	if given == "" && family == "" {
 		// Only a full name: its last word is the family name when there is
@@ -63,7 +70,6 @@ func AddRecord(d *Data, r *muster.Record) error {
 			given = full
 		}
 	}
-	group := ""
 	if r.CaseRef != "" {
 		group = r.Source + "\x00" + r.CaseRef
 	}
@@ -76,7 +82,7 @@ func AddRecord(d *Data, r *muster.Record) error {
 	v[regNationalID] = docKey(r.NationalID)
 	v[regPhone] = strings.Join(r.Phones, "|")
 	v[regEmail] = strings.ToLower(strings.Join(r.Emails, "|"))
-	return d.Add(r.Key(), group, v)
+	return r.Key(), group, v
 }
 
 // nameKey is the name as the name engine will read it: normalised, still

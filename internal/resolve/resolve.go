@@ -166,7 +166,7 @@ func Resolve(ctx context.Context, d *Data, opt Options) (*Result, error) {
 	}
 
 	m, sessions := train(pats, perRule, opt.Rules, u, opt.EMIterations)
-	model := &Model{M: m, U: u, Sessions: sessions}
+	model := &Model{M: m, U: u, Sessions: sessions, Records: d.Len()}
 	for _, f := range d.Fields {
 		model.Fields = append(model.Fields, f.Name)
 		model.Levels = append(model.Levels, f.Cmp.Levels())
@@ -309,8 +309,9 @@ func (r *Result) veto(i, j int32, g uint64) bool {
 
 // weight is the log2 Bayes factor of a pair with comparison vector g,
 // with term-frequency adjustment on exact agreements.
-func (r *Result) weight(i int32, g uint64) float64 {
-	d, m := r.d, r.Model
+func (r *Result) weight(i int32, g uint64) float64 { return weightOf(r.d, r.Model, i, g) }
+
+func weightOf(d *Data, m *Model, i int32, g uint64) float64 {
 	w := 0.0
 	for f := range d.Fields {
 		l := level(g, f)
@@ -355,15 +356,16 @@ type Term struct {
 }
 
 // Explain lays out, field by field, why records i and j score as they do.
-func (r *Result) Explain(i, j int) []Term {
-	d := r.d
+func (r *Result) Explain(i, j int) []Term { return explain(r.d, r.Model, i, j) }
+
+func explain(d *Data, m *Model, i, j int) []Term {
 	g, _ := d.gamma(int32(i), int32(j))
 	var out []Term
 	for f := range d.Fields {
 		t := Term{Field: d.Fields[f].Name, A: d.Value(f, i), B: d.Value(f, j), Level: "null"}
 		if l := level(g, f); l != nullLevel {
-			t.Level = r.Model.Levels[f][l]
-			t.Weight = r.weight(int32(i), g&(0xF<<(4*f))|allNullExcept(len(d.Fields), f))
+			t.Level = m.Levels[f][l]
+			t.Weight = weightOf(d, m, int32(i), g&(0xF<<(4*f))|allNullExcept(len(d.Fields), f))
 		}
 		out = append(out, t)
 	}

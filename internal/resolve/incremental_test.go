@@ -1,0 +1,295 @@
+package resolve
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"muster"
+)
+
+// splitLink links the records of src (in a shuffled order) twice: all in
+// one batch, and the first half in a batch with the rest linked one at a
+// time through a Linker trained by that batch. It returns the pair F1 of
+// each against truth. fresh makes an empty data set with src's fields.
+func splitLink(t *testing.T, src *Data, truth []int, fresh func() *Data, options func(*Data) Options) (batch, incr float64) {
+	t.Helper()
+	ctx := context.Background()
+	n := src.Len()
+	perm := rand.New(rand.NewPCG(3, 4)).Perm(n)
+	values := func(i int) (string, string, []string) {
+		v := make([]string, len(src.Fields))
+		for f := range v {
+			v[f] = src.Value(f, i)
+		}
+		g := ""
+		if src.Group[i] >= 0 {
+			g = "g" + itoa(int(src.Group[i]))
+		}
+		return src.IDs[i], g, v
+	}
+	ptruth := make([]int, n)
+	all := fresh()
+	for k, i := range perm {
+		ptruth[k] = truth[i]
+		if err := all.Add(values(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := Resolve(ctx, all, options(all))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, batch = pairF1(res.Cluster, ptruth)
+
+	half := fresh()
+	for _, i := range perm[:n/2] {
+		if err := half.Add(values(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opt := options(half)
+	hr, err := Resolve(ctx, half, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := make([]int64, n/2)
+	for i, c := range hr.Cluster {
+		cl[i] = int64(c)
+	}
+	l, err := NewLinker(half, opt, hr.Model, cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for k, i := range perm[n/2:] {
+		id, g, v := values(i)
+		// New clusters are numbered after the batch's, so a merge keeps the
+		// batch's id.
+		lk, err := l.Add(id, g, v, int64(n/2+k), 0.5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range lk.Merges {
+			if m.Into > m.Absorbed {
+				t.Errorf("merge kept the newer id: %+v", m)
+			}
+		}
+	}
+	per := time.Since(start) / time.Duration(n-n/2)
+	got := l.Clusters()
+	c32 := make([]int32, n)
+	num := map[int64]int32{}
+	for i, c := range got {
+		if _, ok := num[c]; !ok {
+			num[c] = int32(len(num))
+		}
+		c32[i] = num[c]
+	}
+	p, r, f := pairF1(c32, ptruth)
+	bp, br, _ := pairF1(res.Cluster, ptruth)
+	t.Logf("%d records: all batch precision %.4f recall %.4f F1 %.4f; half batch + %d linked one by one (%v each) precision %.4f recall %.4f F1 %.4f",
+		n, bp, br, batch, n-n/2, per, p, r, f)
+	return batch, f
+}
+
+// TestLinkerAgreesWithBatch links labelled sets half in batch and half one
+// registration at a time: the incremental result must be about as good as
+// resolving everything at once.
+func TestLinkerAgreesWithBatch(t *testing.T) {
+	tests := []struct {
+		name string
+		load func(t *testing.T) (*Data, []int)
+		// fresh and options as the data set's reader makes them.
+		fresh   func() *Data
+		options func(*Data) Options
+		slack   float64 // how far below the batch F1 incremental may fall
+	}{{
+		name: "synthetic registrations",
+		load: func(t *testing.T) (*Data, []int) {
+			recs, truth := synth(5000, 7)
+			d := NewRegistrations()
+			for k := range recs {
+				if err := AddRecord(d, &recs[k]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return d, truth
+		},
+		fresh:   NewRegistrations,
+		options: RegistrationOptions,
+		slack:   0.02,
+	}, {
+		name: "FEBRL",
+		load: func(t *testing.T) (*Data, []int) {
+			f, err := os.Open("testdata/febrl1_head.csv")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			d := NewFEBRL()
+			if err := ReadFEBRL(d, f); err != nil {
+				t.Fatal(err)
+			}
+			re := regexp.MustCompile(`^rec-(\d+)-`)
+			truth := make([]int, d.Len())
+			for i, id := range d.IDs {
+				truth[i] = atoi(re.FindStringSubmatch(id)[1])
+			}
+			return d, truth
+		},
+		fresh:   NewFEBRL,
+		options: FEBRLOptions,
+		slack:   0.02,
+	}, {
+		name: "Splink fake_1000",
+		load: func(t *testing.T) (*Data, []int) {
+			raw, err := os.ReadFile("testdata/fake_1000.csv")
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := ReadSplink(strings.NewReader(string(raw)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+			truth := make([]int, 0, len(lines)-1)
+			for _, l := range lines[1:] {
+				truth = append(truth, atoi(l[strings.LastIndexByte(l, ',')+1:]))
+			}
+			return d, truth
+		},
+		fresh: func() *Data {
+			d, err := ReadSplink(strings.NewReader("unique_id,first_name,surname,dob,city,email\n"))
+			if err != nil {
+				panic(err)
+			}
+			return d
+		},
+		options: SplinkOptions,
+		slack:   0.05,
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src, truth := tt.load(t)
+			batch, incr := splitLink(t, src, truth, tt.fresh, tt.options)
+			if incr < batch-tt.slack {
+				t.Errorf("incremental F1 %.4f, batch %.4f: more than %.2f below", incr, batch, tt.slack)
+			}
+		})
+	}
+}
+
+// TestLinkerDecisions: a new spelling joins its person's cluster, whose id
+// stays; a cannot-link between clusters holds, also after one of them
+// absorbed another; a sibling is not merged; a model read back from JSON
+// links the same.
+func TestLinkerDecisions(t *testing.T) {
+	bg, _ := synth(2000, 11)
+	people := []muster.Record{
+		{Source: "webform", SourceID: "p1", Given: "Ahmad", Family: "Wardak", Father: "Zahir", DOB: date(1990, 6, 15), Sex: "M", Passport: "P1234567", Phones: []string{"+93700999888"}},
+		{Source: "ngo-a", SourceID: "p2", Given: "Ahmed", Family: "Wardag", Father: "Zaheer", DOB: date(1990, 6, 15), Sex: "M", Passport: "P1234567"},
+		{Source: "consular", SourceID: "s1", Given: "Mahmood", Family: "Wardak", Father: "Zahir", DOB: date(1993, 2, 1), Sex: "M", Phones: []string{"+93700999888"}},
+	}
+	d := NewRegistrations()
+	for k := range bg {
+		if err := AddRecord(d, &bg[k]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opt := RegistrationOptions(d)
+	res, err := Resolve(context.Background(), d, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := json.Marshal(res.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(body), "Mohammad") {
+		t.Error("the model holds a name")
+	}
+	newLinker := func(t *testing.T, m *Model) *Linker {
+		d := NewRegistrations()
+		for k := range bg {
+			AddRecord(d, &bg[k])
+		}
+		cl := make([]int64, d.Len())
+		for i, c := range res.Cluster {
+			cl[i] = int64(c)
+		}
+		l, err := NewLinker(d, RegistrationOptions(d), m, cl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	const a, b, s = 100_000, 100_001, 100_002
+	link := func(t *testing.T, l *Linker, r muster.Record, c int64) Linked {
+		t.Helper()
+		lk, err := l.AddRecord(&r, c, 0.5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return lk
+	}
+	loaded, err := LoadModel(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, m := range map[string]*Model{"trained": res.Model, "from JSON": loaded} {
+		t.Run(name, func(t *testing.T) {
+			l := newLinker(t, m)
+			link(t, l, people[0], a)
+			lk := link(t, l, people[1], b)
+			want := []Merge{{Into: a, Absorbed: b, I: lk.Record, J: lk.Record - 1, Prob: lk.Merges[0].Prob}}
+			if diff := cmp.Diff(want, lk.Merges); diff != "" {
+				t.Errorf("second spelling: merges (-want +got)\n%s", diff)
+			}
+			if lk.Cluster != a {
+				t.Errorf("cluster %d, want %d (the older id)", lk.Cluster, a)
+			}
+			// The brother shares father, family, phone: kept apart.
+			if lk := link(t, l, people[2], s); lk.Cluster != s || len(lk.Merges) != 0 {
+				t.Errorf("sibling: %+v", lk)
+			}
+		})
+	}
+	t.Run("cannot-link", func(t *testing.T) {
+		l := newLinker(t, res.Model)
+		link(t, l, people[0], a)
+		// A reviewer said the person in cluster a and the one about to be
+		// registered as c are different; then c's record arrives.
+		const c = 100_003
+		l.CannotLink(a, c)
+		lk := link(t, l, people[1], c)
+		if lk.Cluster != c || len(lk.Merges) != 0 || lk.Refused == 0 {
+			t.Errorf("cannot-link pair merged: %+v", lk)
+		}
+		if len(lk.Review) != 0 {
+			t.Errorf("a decided pair is back in review: %+v", lk.Review)
+		}
+		// A third spelling may join one side, never both.
+		r := people[1]
+		r.Source, r.SourceID, r.Given = "mp-office", "m1", "Ahmad"
+		lk = link(t, l, r, 100_004)
+		if l.Cluster(lk.Record-1) == l.Cluster(lk.Record-2) {
+			t.Errorf("a bridging record joined two people a reviewer kept apart: %+v", lk)
+		}
+		// Replaced: a removed record is not linked against.
+		l.Remove(lk.Record)
+		lk2 := link(t, l, r, 100_005)
+		for _, m := range lk2.Merges {
+			if m.J == lk.Record {
+				t.Errorf("linked against a removed record: %+v", m)
+			}
+		}
+	})
+}
