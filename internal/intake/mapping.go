@@ -115,7 +115,7 @@ func ParseMapping(r io.Reader, name string) (*Mapping, error) {
 			// FIELD: a=b, c=d
 			field := strings.ToLower(strings.TrimSpace(line[:colon]))
 			if !isField(field) {
-				return nil, errf("unknown field %q (fields are %s)", field, strings.Join(Header, ", "))
+				return nil, errf("unknown field %q (fields are %s)", field, strings.Join(Fields, ", "))
 			}
 			vals := m.Values[field]
 			if vals == nil {
@@ -249,7 +249,7 @@ func stripComment(line string) string {
 
 func isBlank(c byte) bool { return c == ' ' || c == '\t' }
 
-func isField(s string) bool { return slices.Contains(Header, s) }
+func isField(s string) bool { return slices.Contains(Fields, s) }
 
 // headerKey folds a header for matching: case, '_' for a space,
 // surrounding and repeated spaces, and a byte order mark do not matter
@@ -280,7 +280,7 @@ func (m *Mapping) String() string {
 	if m.Calendar != Auto {
 		dir("calendar", m.Calendar.String())
 	}
-	for _, f := range Header {
+	for _, f := range Fields {
 		spec, ok := m.Columns[f]
 		if !ok {
 			continue
@@ -295,7 +295,7 @@ func (m *Mapping) String() string {
 		}
 		fmt.Fprintf(&b, "%s = %s\n", k, v)
 	}
-	for _, f := range Header {
+	for _, f := range Fields {
 		vals := m.Values[f]
 		if len(vals) == 0 {
 			continue

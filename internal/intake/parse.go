@@ -122,7 +122,7 @@ func (p *parser) fileErr(format string, args ...any) error {
 // knownHeaders is every header a field may be read from.
 func (p *parser) knownHeaders() map[string]bool {
 	known := map[string]bool{}
-	for _, h := range Header {
+	for _, h := range Fields {
 		known[headerKey(h)] = true
 		for _, a := range headerAliases[h] {
 			known[headerKey(a)] = true
@@ -221,7 +221,7 @@ func (p *parser) mapColumns() error {
 	used := map[int]bool{}
 	// The mapping first, then the registration CSV's own names, then
 	// common other names for the fields the mapping leaves out.
-	for _, f := range Header {
+	for _, f := range Fields {
 		spec, ok := p.m.Columns[f]
 		if !ok {
 			continue
@@ -239,7 +239,7 @@ func (p *parser) mapColumns() error {
 		}
 	}
 	for pass := 0; pass < 2; pass++ {
-		for _, f := range Header {
+		for _, f := range Fields {
 			if p.cols[f] != nil {
 				continue
 			}
@@ -415,6 +415,9 @@ func (p *parser) row(r row) {
 			reject(FieldCategory, v, err.Error())
 		}
 		rec.Category = muster.Category(c)
+	}
+	if v := p.get(fields, FieldNeeds, "; "); v != "" {
+		rec.Needs = ParseNeeds(v)
 	}
 	if v := p.get(fields, FieldDOB, " "); v != "" {
 		d, fl, err := parseDate(v, p.dobCal, p.order, p.now)
