@@ -127,7 +127,7 @@ func (s *Store) BuildManifest(ctx context.Context, actor, flightID string) (*Fli
 		if f.State != FlightOpen {
 			return muster.Errorf(muster.ECONFLICT, "flight %s has %s: its manifest is closed", f.ID, f.State)
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT p.id, p.case_id, p.stage, p.flags FROM persons p
+		rows, err := tx.QueryContext(ctx, `SELECT p.id, p.case_id, p.stage, p.flags, p.sealed FROM persons p
 			WHERE p.merged_into IS NULL AND p.case_id IN (SELECT case_id FROM persons WHERE merged_into IS NULL AND stage = 'checked_in')
 			AND p.id NOT IN (SELECT person_id FROM manifest_seats) ORDER BY p.case_id, p.id`)
 		if err != nil {
@@ -172,9 +172,11 @@ func (s *Store) BuildManifest(ctx context.Context, actor, flightID string) (*Fli
 				in = info[cid].created // moved to checked_in by hand, not by a gate
 			}
 			pt := schedule.Party{CaseID: cid, Category: info[cid].cat, CheckedIn: in}
+			var boarding []planPerson
 			for _, p := range byCase[cid] {
 				switch p.stage {
 				case muster.StageCheckedIn:
+					boarding = append(boarding, p)
 					per, err := s.person(ctx, tx, Scope{}, p.id)
 					if err != nil {
 						return err
@@ -189,10 +191,18 @@ func (s *Store) BuildManifest(ctx context.Context, actor, flightID string) (*Fli
 					}
 				}
 			}
+			// Ages at departure, as for the minors above.
+			if pt.Vulnerability, err = s.caseVulnerability(boarding, f.Departs); err != nil {
+				return err
+			}
 			parties = append(parties, pt)
 		}
+		w, err := s.weights(ctx, tx)
+		if err != nil {
+			return err
+		}
 		sf := schedule.Flight{ID: f.ID, Capacity: f.Capacity - f.Booked, Departure: f.Departs, Destination: f.Destination}
-		res := schedule.Manifest(schedule.DefaultWeights(), []schedule.Flight{sf}, parties, nil, now)
+		res := schedule.Manifest(w, []schedule.Flight{sf}, parties, nil, now)
 		waiting = res.Waiting
 		for _, fm := range res.Flights {
 			byParty := map[int64][]schedule.Seat{}

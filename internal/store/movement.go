@@ -306,10 +306,12 @@ type planPerson struct {
 	id, caseID int64
 	stage      muster.Stage
 	flags      string
+	sealed     []byte // opened only for the vulnerability rule
 }
 
-// peopleByCase reads (id, case_id, stage, flags) rows into people grouped
-// by case, and the case ids in the order the rows gave them. It closes rows.
+// peopleByCase reads (id, case_id, stage, flags, sealed) rows into people
+// grouped by case, and the case ids in the order the rows gave them. It
+// closes rows.
 func peopleByCase(rows *sql.Rows) (map[int64][]planPerson, []int64, error) {
 	defer rows.Close()
 	byCase := map[int64][]planPerson{}
@@ -317,7 +319,7 @@ func peopleByCase(rows *sql.Rows) (map[int64][]planPerson, []int64, error) {
 	for rows.Next() {
 		var p planPerson
 		var st string
-		if err := rows.Scan(&p.id, &p.caseID, &st, &p.flags); err != nil {
+		if err := rows.Scan(&p.id, &p.caseID, &st, &p.flags, &p.sealed); err != nil {
 			return nil, nil, err
 		}
 		p.stage = muster.Stage(st)
@@ -349,15 +351,19 @@ func (s *Store) Plan(ctx context.Context, actor string, opt PlanOptions) (*PlanR
 	if opt.Expiry <= 0 {
 		opt.Expiry = 12 * time.Hour
 	}
-	w := schedule.DefaultWeights()
-	if opt.Weights != nil {
-		w = *opt.Weights
-	}
 	out := &PlanResult{}
 	err := s.write(ctx, func(tx *sql.Tx, now time.Time) error {
 		from := opt.From
 		if from.IsZero() {
 			from = now
+		}
+		// The operation's own priorities unless the caller gives others.
+		w, err := s.weights(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if opt.Weights != nil {
+			w = *opt.Weights
 		}
 		cfgs, err := s.gates(ctx, tx)
 		if err != nil {
@@ -376,7 +382,7 @@ func (s *Store) Plan(ctx context.Context, actor string, opt PlanOptions) (*PlanR
 		for i := range prevCF {
 			cfOf[prevCF[i].CaseID] = &prevCF[i]
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT p.id, p.case_id, p.stage, p.flags FROM persons p
+		rows, err := tx.QueryContext(ctx, `SELECT p.id, p.case_id, p.stage, p.flags, p.sealed FROM persons p
 			WHERE p.merged_into IS NULL AND p.case_id IN (SELECT case_id FROM persons WHERE merged_into IS NULL AND stage IN ('approved', 'called')
 				UNION SELECT case_id FROM callforward)
 			ORDER BY p.case_id, p.id`)
@@ -397,10 +403,12 @@ func (s *Store) Plan(ctx context.Context, actor string, opt PlanOptions) (*PlanR
 		for _, cid := range caseIDs {
 			c := schedule.Case{ID: cid, Cleared: true, Category: caseInfo[cid].cat, Registered: caseInfo[cid].created}
 			cf := cfOf[cid]
+			var going []planPerson
 			for _, p := range byCase[cid] {
 				switch {
 				case p.stage == muster.StageApproved || p.stage == muster.StageCalled:
 					travellers[cid] = append(travellers[cid], p.id)
+					going = append(going, p)
 					c.Hit = c.Hit || hasFlag(p.flags, flagHold)
 					c.ConfirmedMatch = c.ConfirmedMatch || hasFlag(p.flags, flagConfirmed)
 				case p.stage == muster.StageCheckedIn && cf != nil:
@@ -411,6 +419,9 @@ func (s *Store) Plan(ctx context.Context, actor string, opt PlanOptions) (*PlanR
 				}
 			}
 			c.Size = len(travellers[cid])
+			if c.Vulnerability, err = s.caseVulnerability(going, from); err != nil {
+				return err
+			}
 			if cf != nil {
 				c.NoShows = cf.NoShows
 				// Through the gate (some or all of it): its window is final.
