@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -211,7 +213,7 @@ func TestGateOfflineSyncEndToEnd(t *testing.T) {
 		for c := range 10 {
 			for i := range c%4 + 1 {
 				recs = append(recs, muster.Record{Source: "ngo", SourceID: fmt.Sprintf("%d-%d", c, i), CaseRef: fmt.Sprint(c),
-					Given: fmt.Sprintf("G%d", i), Family: fmt.Sprintf("F%d", c), Passport: fmt.Sprintf("E%02d%02d", c, i)})
+					Given: fmt.Sprintf("Gulalai%d", i), Family: fmt.Sprintf("Durrani%d", c), Passport: fmt.Sprintf("E%02d%02d", c, i)})
 			}
 		}
 		if _, err := s.Import(ctx, "test", recs, nil); err != nil {
@@ -399,7 +401,65 @@ func TestGateOfflineSyncEndToEnd(t *testing.T) {
 		if diff := cmp.Diff(projected, replayed); diff != "" {
 			t.Errorf("stages differ from the event log:\n%s", diff)
 		}
+
+		// The replica, after a sync, offline check-ins, a kill and a
+		// catch-up, holds no name, document number, case number or
+		// summary in clear, neither in the file nor in its log.
+		snap, err := s.GateSnapshot(ctx, "Abbey")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var secrets []string
+		for _, r := range recs {
+			secrets = append(secrets, r.Given+" "+r.Family, r.Given, r.Family, r.Passport)
+		}
+		for _, p := range snap.Passes {
+			secrets = append(secrets, p.CaseRef)
+			for _, per := range p.People {
+				secrets = append(secrets, per.Summary)
+			}
+		}
+		for _, f := range []string{cfg.DB, cfg.DB + "-wal"} {
+			raw, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range secrets {
+				if bytes.Contains(raw, []byte(v)) {
+					t.Errorf("%s holds %q in clear", filepath.Base(f), v)
+				}
+			}
+		}
 	})
+}
+
+// TestGateOfflinePurgeCommand: 'muster gate --purge' destroys the
+// replica and the key file that wraps its data key.
+func TestGateOfflinePurgeCommand(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "gate-Abbey.db")
+	g, err := gate.Open(context.Background(), gate.Config{Gate: "Abbey", DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Close()
+	for _, f := range []string{db, db + ".key"} {
+		if _, err := os.Stat(f); err != nil {
+			t.Fatalf("before the purge: %v", err)
+		}
+	}
+	code, out, errs := runCmd(t, nil, "gate", "--purge", "--db", db)
+	if code != 0 {
+		t.Fatalf("gate --purge: exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, db+".key") {
+		t.Errorf("gate --purge says %q, not naming the key file", out)
+	}
+	for _, f := range []string{db, db + "-wal", db + ".key"} {
+		if _, err := os.Stat(f); !os.IsNotExist(err) {
+			t.Errorf("%s survived the purge: %v", filepath.Base(f), err)
+		}
+	}
 }
 
 // discardWriter is a ResponseWriter whose answer goes nowhere.

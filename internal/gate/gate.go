@@ -26,10 +26,18 @@ import (
 // Config configures a gate device. Nothing below main reads flags or the
 // environment: the command fills this in.
 type Config struct {
-	Server      string // the muster server's base URL; "" to run from OfflineFrom alone
-	Gate        string // this gate's name
-	Token       string // the gate device token (muster gates token NAME)
-	DB          string // the replica file
+	Server string // the muster server's base URL; "" to run from OfflineFrom alone
+	Gate   string // this gate's name
+	Token  string // the gate device token (muster gates token NAME)
+	DB     string // the replica file
+	// KeyFile holds the key-encryption key that wraps the replica's data
+	// key (default DB + ".key"; keep it on other media in production).
+	// Open creates it (mode 0600) when missing and KEK is nil; Purge
+	// destroys it.
+	KeyFile string
+	// KEK, when set, is KeyFile's key already read by the caller (the
+	// command reads it to say on stderr when it created one).
+	KEK         []byte
 	Addr        string // where the officer's page listens; default 127.0.0.1:8089
 	OfflineFrom string // a snapshot file (muster gates bundle NAME) to load at start
 	Client      *http.Client
@@ -86,6 +94,9 @@ func Open(ctx context.Context, cfg Config) (*Gate, error) {
 	if cfg.DB == "" {
 		cfg.DB = "gate-" + cfg.Gate + ".db"
 	}
+	if cfg.KeyFile == "" {
+		cfg.KeyFile = cfg.DB + ".key"
+	}
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:8089"
 	}
@@ -107,8 +118,23 @@ func Open(ctx context.Context, cfg Config) (*Gate, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	r, err := openReplica(ctx, cfg.DB)
-	if err != nil {
+	kek := cfg.KEK
+	if kek == nil {
+		k, created, err := vault.LoadOrCreateKEK(cfg.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("gate: %w", err)
+		}
+		if created {
+			cfg.Logger.Info("gate: created key file (mode 0600); keep it on other media than the replica in production", "key_file", cfg.KeyFile)
+		}
+		defer vault.Zero(k)
+		kek = k
+	}
+	cfg.KEK = nil // the replica holds the unwrapped data key; the gate needs no other
+	r, err := openReplica(ctx, cfg.DB, kek)
+	if errors.Is(err, vault.ErrWrongKey) {
+		return nil, fmt.Errorf("gate: key file %s does not open replica %s (another device's key file, or the replica was purged): %w", cfg.KeyFile, cfg.DB, err)
+	} else if err != nil {
 		return nil, err
 	}
 	g := &Gate{cfg: cfg, r: r, log: cfg.Logger, csrf: store.NewEventID(), started: cfg.Now()}
@@ -246,10 +272,11 @@ func (g *Gate) purgeNow(done chan struct{}) {
 	close(done)
 }
 
-// Purge destroys the replica: it closes the database and overwrites and
-// removes its files (the main file, the write-ahead log and its index).
-// Check-ins not yet synced are lost with it; that is the point when a
-// device is seized. Scans after a purge are refused.
+// Purge destroys the replica: it closes the database, forgets the data
+// key and the decrypted passes held in memory, and overwrites and removes
+// the replica's files (the main file, the write-ahead log and its index)
+// and its key file. Check-ins not yet synced are lost with it; that is the
+// point when a device is seized. Scans after a purge are refused.
 func (g *Gate) Purge() error {
 	g.syncMu.Lock()
 	defer g.syncMu.Unlock()
@@ -260,13 +287,19 @@ func (g *Gate) Purge() error {
 	}
 	g.purged = true
 	g.r.close()
-	return PurgeFiles(g.cfg.DB)
+	return PurgeFiles(g.cfg.DB, g.cfg.KeyFile)
 }
 
-// PurgeFiles overwrites and removes a replica's files.
-func PurgeFiles(db string) error {
+// PurgeFiles overwrites and removes a replica's files and its key file
+// (keyFile "" means the default, db + ".key"). Either alone would do, as
+// the data key is kept only wrapped inside the replica; both go so that
+// nothing on the device is left to try.
+func PurgeFiles(db, keyFile string) error {
+	if keyFile == "" {
+		keyFile = db + ".key"
+	}
 	var errs []error
-	for _, f := range []string{db, db + "-wal", db + "-shm", db + "-journal"} {
+	for _, f := range []string{db, db + "-wal", db + "-shm", db + "-journal", keyFile} {
 		errs = append(errs, vault.DestroyKeyFile(f))
 	}
 	return errors.Join(errs...)
@@ -490,14 +523,11 @@ func (g *Gate) Scan(ctx context.Context, input string) *Result {
 }
 
 func (g *Gate) scan(ctx context.Context, in string) (*Result, error) {
-	b, err := g.r.bundle(ctx)
-	if err != nil {
-		return nil, err
-	}
+	b := g.r.bundle()
 	if b == nil {
 		return red(ReasonNotReady, "this gate has no pass list yet: connect to the server or load a bundle"), nil
 	}
-	if closed, _ := g.r.meta(ctx, "closed"); closed == "1" {
+	if g.r.isClosed() {
 		return red(ReasonGateClosed, "this gate is closed by the coordinator: admit nobody"), nil
 	}
 	up := strings.ToUpper(in)

@@ -61,6 +61,20 @@ type env struct {
 // sizes 2, 3 and 1, planned; it serves the gate API.
 func setup(t testing.TB) *env {
 	t.Helper()
+	var recs []muster.Record
+	for ci, n := range []int{2, 3, 1} {
+		for i := range n {
+			recs = append(recs, muster.Record{Source: "p", SourceID: fmt.Sprintf("%d-%d", ci, i), CaseRef: fmt.Sprint(ci),
+				Given: fmt.Sprintf("Given%d", i), Family: fmt.Sprintf("Fam%d", ci), Sex: muster.SexFemale,
+				Passport: fmt.Sprintf("G%d%02d", ci, i)})
+		}
+	}
+	return setupWith(t, recs)
+}
+
+// setupWith is setup with the given registrations, approved and planned.
+func setupWith(t testing.TB, recs []muster.Record) *env {
+	t.Helper()
 	ctx := context.Background()
 	e := &env{c: &clock{t: start}, dsn: filepath.Join(t.TempDir(), "server.db")}
 	kek := make([]byte, 32)
@@ -74,14 +88,6 @@ func setup(t testing.TB) *env {
 	for _, name := range []string{"Abbey", "North"} {
 		if err := s.AddGate(ctx, "coord", store.GateConfig{Name: name, Open: 6 * time.Hour, Close: 8 * time.Hour, Window: 30 * time.Minute, Capacity: 3}); err != nil {
 			t.Fatal(err)
-		}
-	}
-	var recs []muster.Record
-	for ci, n := range []int{2, 3, 1} {
-		for i := range n {
-			recs = append(recs, muster.Record{Source: "p", SourceID: fmt.Sprintf("%d-%d", ci, i), CaseRef: fmt.Sprint(ci),
-				Given: fmt.Sprintf("Given%d", i), Family: fmt.Sprintf("Fam%d", ci), Sex: muster.SexFemale,
-				Passport: fmt.Sprintf("G%d%02d", ci, i)})
 		}
 	}
 	if _, err := s.Import(ctx, "test", recs, nil); err != nil {

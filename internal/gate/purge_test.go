@@ -40,7 +40,7 @@ func TestGatePurgesOnRevokedToken(t *testing.T) {
 	if err := g.Serve(ctx); !errors.Is(err, ErrPurged) {
 		t.Fatalf("Serve = %v, want ErrPurged", err)
 	}
-	for _, f := range []string{db, db + "-wal", db + "-shm"} {
+	for _, f := range []string{db, db + "-wal", db + "-shm", db + ".key"} {
 		if _, err := os.Stat(f); !os.IsNotExist(err) {
 			t.Errorf("%s survived the purge: %v", f, err)
 		}
@@ -85,7 +85,9 @@ func TestGateOfflinePurgeAfterLimit(t *testing.T) {
 	if err := <-done; !errors.Is(err, ErrPurged) {
 		t.Fatalf("Serve = %v, want ErrPurged", err)
 	}
-	if _, err := os.Stat(db); !os.IsNotExist(err) {
-		t.Errorf("replica survived: %v", err)
+	for _, f := range []string{db, db + ".key"} {
+		if _, err := os.Stat(f); !os.IsNotExist(err) {
+			t.Errorf("%s survived: %v", f, err)
+		}
 	}
 }

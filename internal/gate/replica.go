@@ -11,6 +11,18 @@
 // server, and a check-in is shown green only once it is durable in the
 // outbox (synchronous=FULL), so killing the process at any moment loses
 // nothing shown green.
+//
+// A gate laptop is the device most likely to be seized, so the replica is
+// sealed as the server's database is (internal/vault): every pass's people,
+// case and document hashes, the verification bundle (its document key
+// would let a finder test guessed document numbers against the hashes) and
+// the people and cases of the outbox are XChaCha20-Poly1305 under a data
+// key that is kept only wrapped by the key file. What stays in clear is
+// what names nobody: pass ids, windows, revoked pass ids, event ids,
+// check-in methods and times, the gate's name. Lookups (a case number
+// typed, a document scanned) go through maps built in memory from the
+// decrypted replica at start and after each sync, never through SQL on a
+// personal value. Purging destroys the replica's files and the key file.
 package gate
 
 import (
@@ -20,41 +32,36 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite"
 
 	"muster/internal/pass"
 	"muster/internal/store"
+	"muster/internal/vault"
 )
+
+// schemaVersion is the replica's PRAGMA user_version. Version 0 with a
+// pass_people table is the replica of muster before sealing (everything
+// in clear): openReplica migrates it.
+const schemaVersion = 2
 
 const schema = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS passes (
 	pass_id  TEXT PRIMARY KEY,
-	case_id  INTEGER NOT NULL,
-	case_ref TEXT NOT NULL,
 	start_at INTEGER NOT NULL,
-	end_at   INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS passes_case ON passes(case_id);
-CREATE TABLE IF NOT EXISTS pass_people (
-	pass_id        TEXT NOT NULL,
-	idx            INTEGER NOT NULL,
-	person_id      INTEGER NOT NULL,
-	hash           TEXT NOT NULL,
-	summary        TEXT NOT NULL,
-	flagged        INTEGER NOT NULL,
-	server_checked INTEGER NOT NULL,
-	PRIMARY KEY (pass_id, idx)
+	end_at   INTEGER NOT NULL,
+	sealed   BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS revoked (pass_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS outbox (
 	event_id  TEXT PRIMARY KEY,
 	pass_id   TEXT NOT NULL,
 	idx       INTEGER NOT NULL,
-	person_id INTEGER NOT NULL,
-	case_id   INTEGER NOT NULL,
+	sealed    BLOB NOT NULL,
 	method    TEXT NOT NULL,
 	at        INTEGER NOT NULL,
 	synced    INTEGER NOT NULL DEFAULT 0,
@@ -64,12 +71,52 @@ CREATE INDEX IF NOT EXISTS outbox_pass ON outbox(pass_id, idx);
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(synced, event_id);
 `
 
-// replica is the local database.
+// Associated data of each sealed value: a value moved to another row or
+// column no longer opens.
+const (
+	adBundle = "gate/bundle"
+	adPass   = "gate/pass:"   // + pass id
+	adOutbox = "gate/outbox:" // + event id
+)
+
+// replica is the local database and, in memory, its decrypted content.
+// The database is the durable copy; the maps answer every scan.
 type replica struct {
-	db *sql.DB
+	db  *sql.DB
+	dek []byte
+	v   *vault.Vault
+
+	mu      sync.RWMutex
+	bundleV *pass.Bundle
+	closed  bool
+	byID    map[string]*passRow // every pass; never changed once built
+	byCase  map[int64]*passRow  // the latest-starting pass of each case
+	ids     []string            // pass ids in order, for the document search
+	revs    map[string]bool
+	local   map[slot]bool // (pass, person) admitted here: in the outbox
 }
 
-func openReplica(ctx context.Context, path string) (*replica, error) {
+type slot struct {
+	pass string
+	idx  int
+}
+
+// sealedPass is what a pass row seals.
+type sealedPass struct {
+	CaseID  int64              `json:"case_id"`
+	CaseRef string             `json:"case_ref"`
+	People  []store.GatePerson `json:"people"`
+}
+
+// sealedCheckIn is what an outbox row seals.
+type sealedCheckIn struct {
+	PersonID int64 `json:"person_id"`
+	CaseID   int64 `json:"case_id"`
+}
+
+// openReplica opens (creating) the replica at path and unwraps its data
+// key with kek (a new replica gets a new data key).
+func openReplica(ctx context.Context, path string, kek []byte) (_ *replica, err error) {
 	// WAL so that the page reads while the sync writes; FULL so that an
 	// acknowledged check-in survives a power cut; immediate transactions so
 	// that two writers queue instead of failing on upgrade.
@@ -77,15 +124,162 @@ func openReplica(ctx context.Context, path string) (*replica, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			db.Close()
+			err = fmt.Errorf("gate replica %s: %w", path, err)
+		}
+	}()
 	db.SetMaxOpenConns(2)
-	if _, err := db.ExecContext(ctx, schema); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("gate replica %s: %w", path, err)
+	r := &replica{db: db}
+	var version int
+	if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
+		return nil, err
 	}
-	return &replica{db: db}, nil
+	var legacy int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'pass_people'`).Scan(&legacy); err != nil {
+		return nil, err
+	}
+	if version > schemaVersion {
+		return nil, fmt.Errorf("written by a newer muster (schema %d, this one knows %d)", version, schemaVersion)
+	}
+	if legacy == 0 {
+		if _, err := db.ExecContext(ctx, schema); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.unlock(ctx, kek); err != nil {
+		return nil, err
+	}
+	if legacy > 0 {
+		if err := r.migrateClear(ctx); err != nil {
+			return nil, fmt.Errorf("sealing a replica written in clear: %w", err)
+		}
+	} else if _, err := db.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion)); err != nil {
+		return nil, err
+	}
+	if err := r.reload(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
-func (r *replica) close() error { return r.db.Close() }
+// unlock unwraps the replica's data key, or makes and stores one.
+func (r *replica) unlock(ctx context.Context, kek []byte) error {
+	wrappedHex, err := r.meta(ctx, "dek")
+	if err != nil {
+		return err
+	}
+	var dek []byte
+	if wrappedHex == "" {
+		if dek, err = vault.NewDEK(); err != nil {
+			return err
+		}
+		wrapped, err := vault.Wrap(kek, dek)
+		if err != nil {
+			return err
+		}
+		if err := r.setMeta(ctx, r.db, "dek", hex.EncodeToString(wrapped)); err != nil {
+			return err
+		}
+	} else {
+		wrapped, err := hex.DecodeString(wrappedHex)
+		if err != nil {
+			return fmt.Errorf("wrapped data key: %w", err)
+		}
+		if dek, err = vault.Unwrap(kek, wrapped); err != nil {
+			return err
+		}
+	}
+	v, err := vault.New(dek)
+	if err != nil {
+		return err
+	}
+	r.dek, r.v = dek, v
+	return nil
+}
+
+// migrateClear turns a replica written in clear into a sealed one: the
+// outbox (check-ins perhaps not yet synced) is sealed row by row, the
+// passes and bundle are dropped (the next sync or bundle brings them
+// back), and the file is vacuumed with secure_delete so that no freed page
+// keeps the clear values.
+func (r *replica) migrateClear(ctx context.Context) error {
+	conn, err := r.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
+		return err
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	type oldRow struct {
+		event, pass, method, rejected string
+		idx                           int
+		person, cas, at, synced       int64
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT event_id, pass_id, idx, person_id, case_id, method, at, synced, rejected FROM outbox`)
+	if err != nil {
+		return err
+	}
+	var old []oldRow
+	for rows.Next() {
+		var o oldRow
+		if err := rows.Scan(&o.event, &o.pass, &o.idx, &o.person, &o.cas, &o.method, &o.at, &o.synced, &o.rejected); err != nil {
+			rows.Close()
+			return err
+		}
+		old = append(old, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, q := range []string{`DROP TABLE outbox`, `DROP TABLE pass_people`, `DROP TABLE passes`,
+		`DELETE FROM meta WHERE key IN ('bundle', 'version')`, schema} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	for _, o := range old {
+		sealed, err := r.sealJSON(sealedCheckIn{PersonID: o.person, CaseID: o.cas}, adOutbox+o.event)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (event_id, pass_id, idx, sealed, method, at, synced, rejected) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			o.event, o.pass, o.idx, sealed, o.method, o.at, o.synced, o.rejected); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion)); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	for _, q := range []string{`VACUUM`, `PRAGMA wal_checkpoint(TRUNCATE)`} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// close closes the database and forgets the keys and the decrypted
+// content.
+func (r *replica) close() error {
+	r.mu.Lock()
+	vault.Zero(r.dek)
+	r.dek, r.v = nil, nil
+	r.bundleV, r.byID, r.byCase, r.ids, r.revs, r.local = nil, nil, nil, nil, nil, nil
+	r.mu.Unlock()
+	return r.db.Close()
+}
 
 func (r *replica) meta(ctx context.Context, key string) (string, error) {
 	var v string
@@ -96,10 +290,38 @@ func (r *replica) meta(ctx context.Context, key string) (string, error) {
 	return v, err
 }
 
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func (r *replica) setMeta(ctx context.Context, x execer, key, value string) error {
+	_, err := x.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	return err
+}
+
+func (r *replica) sealJSON(v any, ad string) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	defer vault.Zero(b)
+	return r.v.Seal(b, ad)
+}
+
+func (r *replica) openJSON(sealed []byte, ad string, v any) error {
+	b, err := r.v.Open(sealed, ad)
+	if err != nil {
+		return err
+	}
+	defer vault.Zero(b)
+	return json.Unmarshal(b, v)
+}
+
 // load replaces the replica's passes, revocations and bundle with a
-// snapshot in one transaction; the outbox is never touched.
+// snapshot in one transaction, then the in-memory maps; the outbox is
+// never touched.
 func (r *replica) load(ctx context.Context, snap *store.GateSnapshot) error {
-	bundle, err := json.Marshal(snap.Bundle)
+	bundle, err := r.sealJSON(snap.Bundle, adBundle)
 	if err != nil {
 		return err
 	}
@@ -108,39 +330,31 @@ func (r *replica) load(ctx context.Context, snap *store.GateSnapshot) error {
 		return err
 	}
 	defer tx.Rollback()
-	for _, q := range []string{`DELETE FROM passes`, `DELETE FROM pass_people`} {
-		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return err
-		}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM passes`); err != nil {
+		return err
 	}
 	closed := "0"
 	if snap.Closed {
 		closed = "1"
 	}
-	for k, v := range map[string]string{"bundle": string(bundle), "gate": snap.Gate, "version": snap.Version,
+	for k, v := range map[string]string{"bundle": hex.EncodeToString(bundle), "gate": snap.Gate, "version": snap.Version,
 		"closed": closed, "generated": snap.Generated.Format(time.RFC3339Nano)} {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, k, v); err != nil {
+		if err := r.setMeta(ctx, tx, k, v); err != nil {
 			return err
 		}
 	}
-	insPass, err := tx.PrepareContext(ctx, `INSERT INTO passes (pass_id, case_id, case_ref, start_at, end_at) VALUES ($1, $2, $3, $4, $5)`)
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO passes (pass_id, start_at, end_at, sealed) VALUES ($1, $2, $3, $4)`)
 	if err != nil {
 		return err
 	}
-	defer insPass.Close()
-	insPerson, err := tx.PrepareContext(ctx, `INSERT INTO pass_people (pass_id, idx, person_id, hash, summary, flagged, server_checked) VALUES ($1, $2, $3, $4, $5, $6, $7)`)
-	if err != nil {
-		return err
-	}
-	defer insPerson.Close()
+	defer ins.Close()
 	for _, p := range snap.Passes {
-		if _, err := insPass.ExecContext(ctx, p.PassID, p.CaseID, p.CaseRef, p.Start.UnixMicro(), p.End.UnixMicro()); err != nil {
+		sealed, err := r.sealJSON(sealedPass{CaseID: p.CaseID, CaseRef: p.CaseRef, People: p.People}, adPass+p.PassID)
+		if err != nil {
 			return err
 		}
-		for _, per := range p.People {
-			if _, err := insPerson.ExecContext(ctx, p.PassID, per.Index, per.PersonID, per.Hash, per.Summary, b2i(per.Flagged), b2i(per.CheckedIn)); err != nil {
-				return err
-			}
+		if _, err := ins.ExecContext(ctx, p.PassID, p.Start.UnixMicro(), p.End.UnixMicro(), sealed); err != nil {
+			return err
 		}
 	}
 	for _, id := range snap.Revoked {
@@ -148,26 +362,114 @@ func (r *replica) load(ctx context.Context, snap *store.GateSnapshot) error {
 			return err
 		}
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	return r.reload(ctx)
 }
 
-func b2i(b bool) int {
-	if b {
-		return 1
+// reload builds the in-memory maps from the database: at start and after
+// each load, so that memory never holds what the disk does not.
+func (r *replica) reload(ctx context.Context) error {
+	var b *pass.Bundle
+	if s, err := r.meta(ctx, "bundle"); err != nil {
+		return err
+	} else if s != "" {
+		sealed, err := hex.DecodeString(s)
+		if err != nil {
+			return fmt.Errorf("bundle: %w", err)
+		}
+		b = new(pass.Bundle)
+		if err := r.openJSON(sealed, adBundle, b); err != nil {
+			return fmt.Errorf("bundle: %w", err)
+		}
 	}
-	return 0
+	closed, err := r.meta(ctx, "closed")
+	if err != nil {
+		return err
+	}
+	byID := map[string]*passRow{}
+	byCase := map[int64]*passRow{}
+	var ids []string
+	rows, err := r.db.QueryContext(ctx, `SELECT pass_id, start_at, end_at, sealed FROM passes ORDER BY pass_id`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p passRow
+		var start, end int64
+		var sealed []byte
+		if err := rows.Scan(&p.PassID, &start, &end, &sealed); err != nil {
+			return err
+		}
+		var sp sealedPass
+		if err := r.openJSON(sealed, adPass+p.PassID, &sp); err != nil {
+			return fmt.Errorf("pass %s: %w", p.PassID, err)
+		}
+		p.Start, p.End = time.UnixMicro(start).UTC(), time.UnixMicro(end).UTC()
+		p.CaseID, p.CaseRef = sp.CaseID, sp.CaseRef
+		for _, per := range sp.People {
+			pr := personRow{Index: per.Index, PersonID: per.PersonID, Summary: per.Summary, Flagged: per.Flagged, ServerSaw: per.CheckedIn}
+			if h, err := hex.DecodeString(per.Hash); err == nil {
+				copy(pr.Hash[:], h)
+			}
+			pr.HasDoc = pr.Hash != (pass.Hash{})
+			p.People = append(p.People, pr)
+		}
+		sort.Slice(p.People, func(i, j int) bool { return p.People[i].Index < p.People[j].Index })
+		byID[p.PassID] = &p
+		ids = append(ids, p.PassID)
+		if q := byCase[p.CaseID]; q == nil || p.Start.After(q.Start) {
+			byCase[p.CaseID] = &p
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	revs := map[string]bool{}
+	local := map[slot]bool{}
+	for _, q := range []struct {
+		sql  string
+		into func(id string, idx int)
+	}{
+		{`SELECT pass_id, 0 FROM revoked`, func(id string, _ int) { revs[id] = true }},
+		{`SELECT pass_id, idx FROM outbox`, func(id string, idx int) { local[slot{id, idx}] = true }},
+	} {
+		rows, err := r.db.QueryContext(ctx, q.sql)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id string
+			var idx int
+			if err := rows.Scan(&id, &idx); err != nil {
+				rows.Close()
+				return err
+			}
+			q.into(id, idx)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	r.mu.Lock()
+	r.bundleV, r.closed, r.byID, r.byCase, r.ids, r.revs, r.local = b, closed == "1", byID, byCase, ids, revs, local
+	r.mu.Unlock()
+	return nil
 }
 
-func (r *replica) bundle(ctx context.Context) (*pass.Bundle, error) {
-	s, err := r.meta(ctx, "bundle")
-	if err != nil || s == "" {
-		return nil, err
-	}
-	var b pass.Bundle
-	if err := json.Unmarshal([]byte(s), &b); err != nil {
-		return nil, fmt.Errorf("gate replica: bundle: %w", err)
-	}
-	return &b, nil
+func (r *replica) bundle() *pass.Bundle {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.bundleV
+}
+
+func (r *replica) isClosed() bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.closed
 }
 
 // passRow is a pass as the replica holds it.
@@ -190,70 +492,54 @@ type personRow struct {
 	ServerSaw bool
 }
 
-func (r *replica) passByID(ctx context.Context, id string) (*passRow, error) {
-	return r.passWhere(ctx, `pass_id = $1`, id)
+func (r *replica) passByID(_ context.Context, id string) (*passRow, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.copyOf(r.byID[id]), nil
 }
 
-func (r *replica) passByCase(ctx context.Context, caseID int64) (*passRow, error) {
-	return r.passWhere(ctx, `case_id = $1`, caseID)
+func (r *replica) passByCase(_ context.Context, caseID int64) (*passRow, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.copyOf(r.byCase[caseID]), nil
 }
 
-// passWhere returns the pass matching cond, or nil.
-func (r *replica) passWhere(ctx context.Context, cond string, arg any) (*passRow, error) {
-	var p passRow
-	var start, end int64
-	err := r.db.QueryRowContext(ctx, `SELECT pass_id, case_id, case_ref, start_at, end_at FROM passes WHERE `+cond+` ORDER BY start_at DESC LIMIT 1`, arg).
-		Scan(&p.PassID, &p.CaseID, &p.CaseRef, &start, &end)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	} else if err != nil {
-		return nil, err
+// copyOf returns a copy of p with who is admitted as of now, or nil; the
+// caller holds r.mu.
+func (r *replica) copyOf(p *passRow) *passRow {
+	if p == nil {
+		return nil
 	}
-	p.Start, p.End = time.UnixMicro(start).UTC(), time.UnixMicro(end).UTC()
-	rows, err := r.db.QueryContext(ctx, `SELECT pp.idx, pp.person_id, pp.hash, pp.summary, pp.flagged, pp.server_checked,
-		EXISTS (SELECT 1 FROM outbox o WHERE o.pass_id = pp.pass_id AND o.idx = pp.idx)
-		FROM pass_people pp WHERE pp.pass_id = $1 ORDER BY pp.idx`, p.PassID)
-	if err != nil {
-		return nil, err
+	c := *p
+	c.People = make([]personRow, len(p.People))
+	for i, per := range p.People {
+		per.Admitted = per.ServerSaw || r.local[slot{p.PassID, per.Index}]
+		c.People[i] = per
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var per personRow
-		var h string
-		var flagged, server, local int
-		if err := rows.Scan(&per.Index, &per.PersonID, &h, &per.Summary, &flagged, &server, &local); err != nil {
-			return nil, err
-		}
-		b, _ := hex.DecodeString(h)
-		copy(per.Hash[:], b)
-		per.HasDoc = per.Hash != (pass.Hash{})
-		per.Flagged, per.ServerSaw, per.Admitted = flagged != 0, server != 0, server != 0 || local != 0
-		p.People = append(p.People, per)
-	}
-	return &p, rows.Err()
+	return &c
 }
 
 // hashes returns every (pass, person index, document hash) of the
 // replica, or of one pass, for finding a person by document: the hash
 // depends on the pass id, so each pass's is computed and compared here.
-func (r *replica) hashes(ctx context.Context, passID string) ([]passHash, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT pass_id, idx, hash FROM pass_people WHERE ($1 = '' OR pass_id = $1) ORDER BY pass_id, idx`, passID)
-	if err != nil {
-		return nil, err
+func (r *replica) hashes(_ context.Context, passID string) ([]passHash, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	ids := r.ids
+	if passID != "" {
+		ids = []string{passID}
 	}
-	defer rows.Close()
 	var out []passHash
-	for rows.Next() {
-		var h passHash
-		var hx string
-		if err := rows.Scan(&h.passID, &h.idx, &hx); err != nil {
-			return nil, err
+	for _, id := range ids {
+		p := r.byID[id]
+		if p == nil {
+			continue
 		}
-		b, _ := hex.DecodeString(hx)
-		copy(h.hash[:], b)
-		out = append(out, h)
+		for _, per := range p.People {
+			out = append(out, passHash{passID: id, idx: per.Index, hash: per.Hash})
+		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 type passHash struct {
@@ -262,15 +548,20 @@ type passHash struct {
 	hash   pass.Hash
 }
 
-func (r *replica) revoked(ctx context.Context, id string) (bool, error) {
-	var n int
-	err := r.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM revoked WHERE pass_id = $1`, id).Scan(&n)
-	return n > 0, err
+func (r *replica) revoked(_ context.Context, id string) (bool, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.revs[id], nil
 }
 
 // admit writes a check-in to the outbox unless that person on that pass is
 // already in it; it reports whether it wrote.
 func (r *replica) admit(ctx context.Context, p *passRow, idx int, method string, at time.Time) (bool, error) {
+	event := store.NewEventID()
+	sealed, err := r.sealJSON(sealedCheckIn{PersonID: p.People[idx].PersonID, CaseID: p.CaseID}, adOutbox+event)
+	if err != nil {
+		return false, err
+	}
 	tx, err := r.db.BeginTx(ctx, nil)
 	if err != nil {
 		return false, err
@@ -283,16 +574,24 @@ func (r *replica) admit(ctx context.Context, p *passRow, idx int, method string,
 	if n > 0 {
 		return false, nil
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (event_id, pass_id, idx, person_id, case_id, method, at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		store.NewEventID(), p.PassID, idx, p.People[idx].PersonID, p.CaseID, method, at.UnixMicro()); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (event_id, pass_id, idx, sealed, method, at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		event, p.PassID, idx, sealed, method, at.UnixMicro()); err != nil {
 		return false, err
 	}
-	return true, tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return false, err
+	}
+	r.mu.Lock()
+	if r.local != nil {
+		r.local[slot{p.PassID, idx}] = true
+	}
+	r.mu.Unlock()
+	return true, nil
 }
 
 // pending returns up to n outbox entries not yet acknowledged.
 func (r *replica) pending(ctx context.Context, n int) ([]store.CheckIn, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT event_id, person_id, case_id, pass_id, method, at FROM outbox WHERE synced = 0 AND rejected = '' ORDER BY event_id LIMIT $1`, n)
+	rows, err := r.db.QueryContext(ctx, `SELECT event_id, pass_id, sealed, method, at FROM outbox WHERE synced = 0 AND rejected = '' ORDER BY event_id LIMIT $1`, n)
 	if err != nil {
 		return nil, err
 	}
@@ -301,9 +600,15 @@ func (r *replica) pending(ctx context.Context, n int) ([]store.CheckIn, error) {
 	for rows.Next() {
 		var c store.CheckIn
 		var at int64
-		if err := rows.Scan(&c.EventID, &c.PersonID, &c.CaseID, &c.PassID, &c.Method, &at); err != nil {
+		var sealed []byte
+		if err := rows.Scan(&c.EventID, &c.PassID, &sealed, &c.Method, &at); err != nil {
 			return nil, err
 		}
+		var sc sealedCheckIn
+		if err := r.openJSON(sealed, adOutbox+c.EventID, &sc); err != nil {
+			return nil, fmt.Errorf("gate outbox %s: %w", c.EventID, err)
+		}
+		c.PersonID, c.CaseID = sc.PersonID, sc.CaseID
 		c.At = time.UnixMicro(at).UTC()
 		out = append(out, c)
 	}
