@@ -55,6 +55,10 @@ const (
 	// a gate device's own token (store.GateOfToken), scoped to one gate
 	// and revocable, and a browser session opens none of them.
 	GateDevice Permission = "gate_device"
+
+	// ViewCallForward: current calls to gate windows and their notices
+	// (scoped for partners).
+	ViewCallForward Permission = "view_callforward"
 )
 
 // table is THE permission table: every permission and the roles that hold
@@ -84,6 +88,10 @@ var table = map[Permission][]string{
 	ViewAudit:     {RoleAdmin},
 	Purge:         {RoleAdmin},
 	GateDevice:    {},
+
+	// Partners relay notices to the families they referred; gate officers
+	// work from their gate's passes; screeners need no calls.
+	ViewCallForward: {RoleAdmin, RoleCoordinator, RoleCaseworker, RolePartner},
 }
 
 // Allowed reports whether role holds permission p. An unknown permission or
