@@ -122,6 +122,7 @@ func Prepare(s string) *Prepared {
 		add(t, fatherKeys[i], true, i == 0)
 	}
 	p.nFather = len(p.toks) - own
+	stemOrgWords(p)
 	// Titles are not names, but two names that both carry Hafiz or Haji
 	// agree a little more: they take part as optional tokens.
 	for _, ti := range p.Name.Titles {
@@ -155,6 +156,54 @@ func setAlt(pt *ptok, mkey string) {
 		// A. Rahman, Rahman for Abdul Rahman: close, not the same.
 		pt.alt, pt.altPen = internCode(mkey[5:]), 0.12
 	}
+}
+
+// stemOrgWords gives the words of an organisation's name (one with a
+// legal form or another generic organisation word) their English stem as
+// the alternative form, so that ENGINEERS meets ENGINEERING and
+// INDUSTRIES meets INDUSTRY: the lists write one company's name with
+// either. Personal names are left alone: their endings are not
+// inflections (Abbas, Younis, Hashimi).
+func stemOrgWords(p *Prepared) {
+	isOrg := false
+	for i := range p.toks {
+		isOrg = isOrg || p.toks[i].org
+	}
+	if !isOrg {
+		return
+	}
+	for i := range p.toks {
+		t := &p.toks[i]
+		if t.alt != nil || t.title {
+			continue
+		}
+		if st := orgStem(t.key); st != "" {
+			t.alt, t.altPen = internCode(st), 0.02
+		}
+	}
+}
+
+// orgStem strips an English inflection from a word of five or more
+// letters (ings, ing, ies, ers, ical, s), or returns "" when there is none
+// or too little would be left.
+func orgStem(k string) string {
+	if len(k) < 5 {
+		return ""
+	}
+	for _, r := range k {
+		if r < 'a' || r > 'z' {
+			return ""
+		}
+	}
+	for _, x := range [...]struct{ suf, rep string }{{"ings", ""}, {"ing", ""}, {"ies", "y"}, {"ers", "er"}, {"ical", "ic"}} {
+		if strings.HasSuffix(k, x.suf) && len(k)-len(x.suf)+len(x.rep) >= 4 {
+			return k[:len(k)-len(x.suf)] + x.rep
+		}
+	}
+	if strings.HasSuffix(k, "s") && !strings.HasSuffix(k, "ss") && !strings.HasSuffix(k, "us") && !strings.HasSuffix(k, "is") {
+		return k[:len(k)-1]
+	}
+	return ""
 }
 
 // tribalStem is a tribal name without its -zai/-khel ending, as a token
@@ -470,6 +519,11 @@ func altSim(a, b *ptok) float64 {
 	}
 	if b.alt != nil {
 		s = max(s, a.sim(b.alt)-float64(b.altPen))
+	}
+	if a.alt != nil && b.alt != nil {
+		// Both stripped: al-Shammari and el-Shammari, Engineers and
+		// Engineering.
+		s = max(s, a.alt.sim(b.alt)-float64(a.altPen)-float64(b.altPen))
 	}
 	return s
 }

@@ -94,7 +94,9 @@ var orgWords = func() map[string]bool {
 		otvetstvennostyu dopolnitelnoy aktsionernoe publichnoe zakrytoe otkrytoe tavarystva abmezhavanay
 		adkaznastsyu dadatkovay the of and for et und group holding holdings trading
 		enterprise enterprises industries industrial international intl sirketi ticaret anonim limitada
-		sociedad compania cia sherkat sherkate establishment est`) {
+		sociedad compania cia sherkat sherkate establishment est
+		pte pvt bhd sdn ltda doo ssk sahami khass sal wll dmcc fzllc kft sro ag kg oy tov pat prat
+		fllc iooo ano`) {
 		m[w] = true
 	}
 	return m
@@ -105,6 +107,10 @@ var abbreviations = map[string]string{
 	"mohd": "mohammad", "muhd": "mohammad", "mhd": "mohammad", "md": "mohammad", "mohd.": "mohammad",
 	"moh": "mohammad", "mohmmad": "mohammad", "mhmd": "mohammad", "gh": "ghulam", "ghl": "ghulam",
 	"abd.": "abd",
+	// Legal forms written out or abbreviated: one organisation's names
+	// use both.
+	"limited": "ltd", "company": "co", "corporation": "corp", "incorporated": "inc",
+	"international": "intl", "establishment": "est", "compania": "cia",
 }
 
 // abdPrefixes join the following word: Abdul Rahman is one name,
