@@ -43,6 +43,7 @@ type Linker struct {
 	// cannot-links name clusters as they were when a reviewer decided.
 	alias  map[int64][]int64
 	cannot map[[2]int64]bool
+	gone   map[int64]int64 // absorbed cluster -> the one that absorbed it
 	rng    *rand.Rand
 	keyBuf []string
 }
@@ -89,7 +90,7 @@ func NewLinker(d *Data, opt Options, m *Model, cluster []int64) (*Linker, error)
 		m.finish()
 	}
 	l := &Linker{d: d, opt: opt, model: m, minW: math.Log2(opt.Threshold / (1 - opt.Threshold)),
-		members: map[int64][]int32{}, alias: map[int64][]int64{}, cannot: map[[2]int64]bool{},
+		members: map[int64][]int32{}, alias: map[int64][]int64{}, cannot: map[[2]int64]bool{}, gone: map[int64]int64{},
 		rng: rand.New(rand.NewPCG(opt.Seed, 7))}
 	d.extend()
 	n := d.Len()
@@ -138,7 +139,9 @@ func (m *Model) Fits(d *Data) error {
 			return fmt.Errorf("resolve: model field %d is %s with %d levels, data has %s with %d", f, m.Fields[f], len(m.M[f]), d.Fields[f].Name, nl)
 		}
 		for l := range nl {
-			if !(m.M[f][l] > 0) || !(m.U[f][l] > 0) {
+			// Zero happens on tiny data (every phone the same): the batch
+			// lives with it, and so does the Linker.
+			if !(m.M[f][l] >= 0 && m.M[f][l] <= 1) || !(m.U[f][l] >= 0 && m.U[f][l] <= 1) {
 				return fmt.Errorf("resolve: model field %s level %d: m %g u %g", m.Fields[f], l, m.M[f][l], m.U[f][l])
 			}
 		}
@@ -168,12 +171,13 @@ func LoadModel(b []byte) (*Model, error) {
 // Model returns the model the Linker scores with.
 func (l *Linker) Model() *Model { return l.model }
 
-// Add appends a record (values as Data.Add takes them) in cluster c and
-// links it. Pairs from lo up that end in different clusters are returned
-// for review.
+// Add appends a record (values as Data.Add takes them) in cluster c (or
+// the cluster that absorbed c) and links it. Pairs from lo up that end in
+// different clusters are returned for review.
 func (l *Linker) Add(id, group string, values []string, c int64, lo float64) (Linked, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	c = l.current(c)
 	if err := l.d.Add(id, group, values); err != nil {
 		return Linked{}, err
 	}
@@ -235,6 +239,14 @@ func (l *Linker) Clusters() []int64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return slices.Clone(l.cluster)
+}
+
+// Current returns the cluster that cluster c now is: itself, or the one
+// that absorbed it.
+func (l *Linker) Current(c int64) int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.current(c)
 }
 
 // Len returns how many records the Linker holds, removed ones included;
@@ -340,13 +352,22 @@ func (l *Linker) link(x int32, lo float64) Linked {
 	}
 	slices.SortFunc(edges, order)
 	const maxCross, samples = 1024, 256
+	// Refusals are counted once per pair of clusters, as the batch counts
+	// them per pair of people.
+	refused := map[[2]int64]bool{}
+	refuse := func(a, b int64) {
+		if k := [2]int64{min(a, b), max(a, b)}; !refused[k] {
+			refused[k] = true
+			res.Refused++
+		}
+	}
 	for _, e := range edges {
 		a, b := l.cluster[x], l.cluster[e.y]
 		if a == b {
 			continue
 		}
 		if l.forbidden(a, b) {
-			res.Refused++
+			refuse(a, b)
 			continue
 		}
 		ma, mb := l.members[a], l.members[b]
@@ -377,7 +398,7 @@ func (l *Linker) link(x int32, lo float64) Linked {
 			}
 		}
 		if veto {
-			res.Refused++
+			refuse(a, b)
 			continue
 		}
 		if cnt == 0 || sum/float64(cnt) < l.opt.Link {
@@ -399,7 +420,19 @@ func (l *Linker) link(x int32, lo float64) Linked {
 	return res
 }
 
+// current follows cluster c through the merges that absorbed it.
+func (l *Linker) current(c int64) int64 {
+	for {
+		n, ok := l.gone[c]
+		if !ok {
+			return c
+		}
+		c = n
+	}
+}
+
 func (l *Linker) merge(into, gone int64) {
+	l.gone[gone] = into
 	for _, i := range l.members[gone] {
 		l.cluster[i] = into
 	}
