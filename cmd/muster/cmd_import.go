@@ -130,13 +130,19 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "%s: %d rows: %d new, %d updated, %d unchanged, %d new cases, %d flagged, %d rejected (%.1fs)\n",
 		file, res.Rows, ir.Created, ir.Updated, ir.Unchanged, ir.Cases, res.Flagged, res.RejectedRows(), time.Since(start).Seconds())
 	// Registrations are resolved on arrival: the same person from several
-	// sources becomes one person.
-	rs, err := ops.ResolveAll(ctx, s, *actor)
+	// sources becomes one person. Once a model is kept, only this file's
+	// registrations are linked, against everyone resolved before.
+	rs, err := ops.NewResolver(s).Resolve(ctx, *actor, ir.People)
 	if err != nil {
 		return fmt.Errorf("%s: imported, but resolution failed: %w", file, err)
 	}
-	fmt.Fprintf(env.Stdout, "resolved %d registrations into %d people: %d merged, %d pairs for a reviewer\n",
-		rs.Registrations, rs.Clusters-rs.Refused, rs.Merged, rs.Queued)
+	if rs.Incremental {
+		fmt.Fprintf(env.Stdout, "linked %d new or changed registrations against %d people: %d merged, %d pairs for a reviewer\n",
+			rs.Registrations, rs.Clusters, rs.Merged, rs.Queued)
+	} else {
+		fmt.Fprintf(env.Stdout, "resolved %d registrations into %d people: %d merged, %d pairs for a reviewer\n",
+			rs.Registrations, rs.Clusters-rs.Refused, rs.Merged, rs.Queued)
+	}
 	// Everyone new or changed is screened on arrival against the loaded lists.
 	sc, err := ops.NewScreener(ctx, s, 0)
 	if err != nil {

@@ -21,6 +21,9 @@ type ResolveSummary struct {
 	Refused       int `json:"refused_cannot_link"`
 	Queued        int `json:"queued_for_review"`
 	Resolved      int `json:"moved_to_resolved"`
+	// Incremental is set when only the new registrations were linked,
+	// against the people already resolved; then Registrations counts those.
+	Incremental bool `json:"incremental"`
 	// Survivors are the people who absorbed others: their data changed, so
 	// screening must look at them again.
 	Survivors []int64 `json:"-"`
@@ -31,30 +34,53 @@ type ResolveSummary struct {
 // the people each cluster spans into its oldest person, queues doubtful
 // pairs for a reviewer, and moves everyone considered to resolved. Pairs a
 // reviewer called different people are never merged; merges already made
-// are never split by the engine (only a human's undo splits).
+// are never split by the engine (only a human's undo splits). It keeps the
+// trained model in the store, for Resolver to link later arrivals with.
 func ResolveAll(ctx context.Context, s *store.Store, actor string) (ResolveSummary, error) {
+	sum, _, err := resolveAll(ctx, s, actor)
+	return sum, err
+}
+
+// fullRun is what a full run leaves for a Resolver: its data and model,
+// already clustered as the people now are.
+type fullRun struct {
+	seq   int64 // the newest event before the registrations were read
+	d     *resolve.Data
+	model *resolve.Model
+	regs  []store.RegRecord
+	// person is each record's person after the run's merges.
+	person []int64
+	merges []int64 // the run's merge events
+}
+
+func resolveAll(ctx context.Context, s *store.Store, actor string) (ResolveSummary, *fullRun, error) {
 	var sum ResolveSummary
+	seq, err := s.LastSeq(ctx)
+	if err != nil {
+		return sum, nil, err
+	}
 	regs, err := s.AllRegistrations(ctx)
 	if err != nil {
-		return sum, err
+		return sum, nil, err
 	}
 	sum.Registrations = len(regs)
+	var run *fullRun
 	if len(regs) > 1 {
 		d := resolve.NewRegistrations()
 		for i := range regs {
 			if err := resolve.AddRecord(d, &regs[i].Record); err != nil {
-				return sum, err
+				return sum, nil, err
 			}
 		}
 		opt := resolve.RegistrationOptions(d)
 		opt.KeepCandidates = true
 		res, err := resolve.Resolve(ctx, d, opt)
 		if err != nil {
-			return sum, err
+			return sum, nil, err
 		}
 		cl, err := s.CannotLink(ctx)
 		if err != nil {
-			return sum, err
+			return sum, nil, err
 		}
 		// People each cluster spans, oldest first.
 		span := map[int32][]int64{}
@@ -90,8 +116,9 @@ func ResolveAll(ctx context.Context, s *store.Store, actor string) (ResolveSumma
 			}
 		}
 		// One transaction for the lot: all merges land or none.
-		if _, err := s.MergeMany(ctx, actor, merges); err != nil {
-			return sum, err
+		seqs, err := s.MergeMany(ctx, actor, merges)
+		if err != nil {
+			return sum, nil, err
 		}
 		live := func(p int64) int64 {
 			if q, ok := survivorOf[p]; ok {
@@ -121,11 +148,24 @@ func ResolveAll(ctx context.Context, s *store.Store, actor string) (ResolveSumma
 			pairs = append(pairs, store.ReviewPair{PersonA: a, PersonB: b, Score: p, Explanation: expl})
 		}
 		if sum.Queued, err = s.AddReviews(ctx, actor, pairs); err != nil {
-			return sum, err
+			return sum, nil, err
+		}
+		// The model holds probabilities only; the term frequencies (names)
+		// stay in memory and are rebuilt from the registrations.
+		body, err := json.Marshal(res.Model)
+		if err != nil {
+			return sum, nil, err
+		}
+		if err := s.SaveResolveModel(ctx, body); err != nil {
+			return sum, nil, err
+		}
+		run = &fullRun{seq: seq, d: d, model: res.Model, regs: regs, person: make([]int64, len(regs)), merges: seqs}
+		for i := range regs {
+			run.person[i] = live(regs[i].PersonID)
 		}
 	}
 	sum.Resolved, err = s.MarkResolved(ctx, actor)
-	return sum, err
+	return sum, run, err
 }
 
 func appendUniq(xs []int64, x int64) []int64 {

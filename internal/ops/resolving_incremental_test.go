@@ -1,0 +1,221 @@
+package ops
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"testing"
+
+	"muster"
+	"muster/internal/demo"
+	"muster/internal/intake"
+	"muster/internal/store"
+	"muster/internal/store/storetest"
+)
+
+// background returns about n registrations of the demo's synthetic
+// families, read through intake as an import would read them: a model
+// needs a population to learn from (MinModelRecords).
+func background(t *testing.T, n int) []muster.Record {
+	t.Helper()
+	gen := demo.New(demo.Config{Seed: 5, Families: n, DupRate: 0.3})
+	var rows []demo.Row
+	for r := gen.Next(); r != nil && len(rows) < n; r = gen.Next() {
+		rows = append(rows, r...)
+	}
+	var buf bytes.Buffer
+	if err := demo.WriteCSV(&buf, rows); err != nil {
+		t.Fatal(err)
+	}
+	res, err := intake.Read(&buf, "background.csv", intake.FormatCSV, intake.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rejected) > 0 {
+		t.Fatalf("background: %d rows rejected: %v", len(res.Rejected), res.Rejected[0].Error())
+	}
+	return res.Records
+}
+
+func openTestStore(t *testing.T, dsn string) *store.Store {
+	t.Helper()
+	kek := make([]byte, 32)
+	rand.Read(kek)
+	s, err := store.Open(context.Background(), dsn, store.Options{KEK: kek})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// family is the fixture of TestResolveInStore without the fourth spelling.
+func family() []muster.Record {
+	M, F := muster.SexMale, muster.SexFemale
+	return []muster.Record{
+		rec("webform", "w1", "W1", "principal", "Abdul Rahman", "Rahimi", "Abdul Karim", "", M, 1986, 8, 3, "P01234567", "+93700123456"),
+		rec("ngo-alpha", "a1", "A1", "principal", "Abdurrahman", "Rahemi", "Abdulkarim", "عبدالرحمن رحیمی", M, 1986, 8, 3, "P01234567", ""),
+		rec("consular", "c1", "C1", "principal", "Abd al-Rahman", "Raheemi", "Abdul Karim", "", M, 1986, 8, 3, "", "+93700123456"),
+		rec("webform", "w2", "W1", "child", "Mohammad", "Rahimi", "Abdul Rahman", "", M, 2010, 2, 1, "", ""),
+		rec("webform", "w3", "W1", "child", "Ahmad", "Rahimi", "Abdul Rahman", "", M, 2012, 5, 9, "", ""),
+		rec("webform", "w4", "W1", "child", "Maryam", "Rahimi", "Abdul Rahman", "", F, 2014, 11, 20, "", ""),
+		rec("ngo-alpha", "a9", "A9", "principal", "Mohammad", "Karimi", "Gul", "", M, 1979, 1, 1, "P99887766", ""),
+		rec("consular", "c9", "C9", "principal", "Mohammad", "Karimi", "Noor", "", M, 1991, 6, 15, "P11223344", ""),
+	}
+}
+
+func fourthSpelling() muster.Record {
+	return rec("mp-office", "m1", "M1", "principal", "", "", "Abdul Karim", "عبدالرحمن رحیمی", muster.SexMale, 1986, 0, 0, "", "+93700123456")
+}
+
+func importAndResolve(t *testing.T, s *store.Store, r *Resolver, recs ...muster.Record) (store.ImportResult, ResolveSummary) {
+	t.Helper()
+	ctx := context.Background()
+	ir, err := s.Import(ctx, "t", recs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := r.Resolve(ctx, "resolver", ir.People)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ir, sum
+}
+
+func people(t *testing.T, s *store.Store) int {
+	t.Helper()
+	st, err := s.Status(context.Background(), store.Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Totals.Registered
+}
+
+// TestResolveIncremental: the first import is resolved in full and keeps a
+// model; a later import of a fourth spelling of a man already resolved from
+// three is linked on its own against the people in memory and merges into
+// him, as one merge event that undo takes back; the children stay apart.
+func TestResolveIncremental(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := openTestStore(t, dsn)
+		bg := background(t, MinModelRecords)
+		ir, sum := importAndResolve(t, s, NewResolver(s), append(family(), bg...)...)
+		if sum.Incremental || sum.Merged < 2 {
+			t.Errorf("first import: %+v, want a full run merging three spellings", sum)
+		}
+		if m, err := s.ResolveModel(ctx); err != nil || m == nil {
+			t.Fatalf("no model kept: %v", err)
+		}
+		man := ir.People[0]
+		// A new process (a CLI import) builds its Linker from the store.
+		before := people(t, s)
+		ir2, sum := importAndResolve(t, s, NewResolver(s), fourthSpelling())
+		t.Logf("%+v", sum)
+		if !sum.Incremental || sum.Registrations != 1 || sum.Merged != 1 {
+			t.Fatalf("fourth spelling: %+v, want one registration linked incrementally and merged", sum)
+		}
+		if regs, _ := s.Registrations(ctx, store.Scope{}, man); len(regs) != 4 {
+			t.Errorf("Abdul Rahman has %d registrations, want 4", len(regs))
+		}
+		if n := people(t, s); n != before {
+			t.Errorf("%d people, want %d as before", n, before)
+		}
+		for _, child := range ir.People[3:6] {
+			if _, err := s.Person(ctx, "", store.Scope{}, child); err != nil {
+				t.Errorf("child %d was merged away: %v", child, err)
+			}
+		}
+		evs, err := s.Events(ctx, store.EventFilter{Type: muster.EventMerged, PersonID: ir2.People[0]})
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("merge events of the new person: %d, %v", len(evs), err)
+		}
+		if err := s.Unmerge(ctx, "rev", evs[0].Seq); err != nil {
+			t.Fatal(err)
+		}
+		if n := people(t, s); n != before+1 {
+			t.Errorf("%d people after undo, want %d", n, before+1)
+		}
+		checkResolveConsistent(t, s)
+	})
+}
+
+// TestResolveIncrementalCannotLink: reviewers' "different people" hold for
+// registrations linked on arrival, whether the decision came from undoing
+// a merge or from the review queue, and in a Resolver kept between imports
+// (a server's) as in a new one.
+func TestResolveIncrementalCannotLink(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := openTestStore(t, dsn)
+		kept := NewResolver(s)
+		ir, _ := importAndResolve(t, s, kept, append(family(), background(t, MinModelRecords)...)...)
+		man := ir.People[0]
+		ir2, sum := importAndResolve(t, s, kept, fourthSpelling())
+		if sum.Merged != 1 {
+			t.Fatalf("fourth spelling not merged: %+v", sum)
+		}
+		evs, _ := s.Events(ctx, store.EventFilter{Type: muster.EventMerged, PersonID: ir2.People[0]})
+		if len(evs) != 1 {
+			t.Fatalf("%d merge events", len(evs))
+		}
+		// A human undoes the merge: they are two people.
+		if err := s.Unmerge(ctx, "rev", evs[0].Seq); err != nil {
+			t.Fatal(err)
+		}
+		fourth := ir2.People[0]
+		// A fifth spelling that fits both arrives; it may join one, never
+		// bring the two together again.
+		fifth := rec("ngo-beta", "b1", "B1", "principal", "Abdulrahman", "Rahimi", "Abdul Kareem", "", muster.SexMale, 1986, 8, 3, "", "+93700123456")
+		for name, r := range map[string]*Resolver{"kept": kept, "new": NewResolver(s)} {
+			fifth.SourceID = "b-" + name
+			_, sum := importAndResolve(t, s, r, fifth)
+			t.Logf("%s: %+v", name, sum)
+			if !sum.Incremental {
+				t.Errorf("%s: not incremental: %+v", name, sum)
+			}
+			for _, id := range []int64{man, fourth} {
+				if _, err := s.Person(ctx, "", store.Scope{}, id); err != nil {
+					t.Errorf("%s: person %d was merged away against an undone merge: %v", name, id, err)
+				}
+			}
+		}
+		// From the review queue: a reviewer says the next registration is
+		// not the man, before it is linked.
+		sixth := rec("ngo-gamma", "g1", "G1", "principal", "Abdul Rahman", "Rahimi", "Abdul Karim", "", muster.SexMale, 1986, 8, 3, "P01234567", "")
+		ir6, err := s.Import(ctx, "t", []muster.Record{sixth}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AddReviews(ctx, "t", []store.ReviewPair{{PersonA: man, PersonB: ir6.People[0], Score: 0.6, Explanation: []byte(`[]`)}}); err != nil {
+			t.Fatal(err)
+		}
+		rs, err := s.Reviews(ctx, store.ReviewFilter{State: store.ReviewPending})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range rs {
+			if p.PersonB == ir6.People[0] || p.PersonA == ir6.People[0] {
+				if _, err := s.DecideReview(ctx, "rev", store.Scope{}, p.ID, store.ReviewDifferent, "different tazkira"); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		sum, err = kept.Resolve(ctx, "resolver", ir6.People)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// It may join the fourth spelling's person (nobody said otherwise),
+		// never the man.
+		regs, err := s.Registrations(ctx, store.Scope{}, man)
+		if err != nil {
+			t.Fatalf("the man: %v (%+v)", err, sum)
+		}
+		for _, rg := range regs {
+			if rg.Record.Source == sixth.Source {
+				t.Errorf("merged into the man against a reviewer's decision: %s/%s (%+v)", rg.Record.Source, rg.Record.SourceID, sum)
+			}
+		}
+		checkResolveConsistent(t, s)
+	})
+}
