@@ -74,6 +74,9 @@ type Prepared struct {
 	// merged[i] is the code of tokens i and i+1 written as one word, for
 	// split/merged tokens (Gul Agha vs Gulagha).
 	merged []*tokenCode
+	// wts are the token weights under the Freq wfreq, set by Bind.
+	wts   []float32
+	wfreq *Freq
 }
 
 // Prepare parses and encodes s.
@@ -431,6 +434,37 @@ func (m *Matcher) weight(t *ptok) float32 {
 	return w
 }
 
+// Bind computes p's token weights under m once, so that every later
+// comparison of p by m reads them instead of looking up frequencies. It
+// must be called before p is shared between goroutines (a list name when
+// the index is built, a query name when it is prepared), and m's Freq must
+// not change afterwards.
+func (m *Matcher) Bind(p *Prepared) {
+	w := make([]float32, len(p.toks))
+	for i := range p.toks {
+		w[i] = m.weight(&p.toks[i])
+	}
+	p.wts, p.wfreq = w, m.freq()
+}
+
+func (m *Matcher) freq() *Freq {
+	if m == nil {
+		return nil
+	}
+	return m.Freq
+}
+
+// weights fills dst with p's token weights under m.
+func (m *Matcher) weights(p *Prepared, dst []float32) {
+	if p.wts != nil && p.wfreq == m.freq() {
+		copy(dst, p.wts)
+		return
+	}
+	for i := range dst {
+		dst[i] = m.weight(&p.toks[i])
+	}
+}
+
 func (m *Matcher) align(a, b *Prepared, al *alignment) float64 {
 	na, nb := len(a.toks), len(b.toks)
 	al.na, al.nb = na, nb
@@ -440,13 +474,13 @@ func (m *Matcher) align(a, b *Prepared, al *alignment) float64 {
 		}
 		return 0
 	}
+	m.weights(a, al.wa[:na])
+	m.weights(b, al.wb[:nb])
 	for i := 0; i < na; i++ {
 		al.pa[i] = -1
-		al.wa[i] = m.weight(&a.toks[i])
 	}
 	for j := 0; j < nb; j++ {
 		al.pb[j] = -1
-		al.wb[j] = m.weight(&b.toks[j])
 	}
 	for i := 0; i < na; i++ {
 		ti := &a.toks[i]

@@ -193,14 +193,15 @@ func (c *nameCache) put(k string, v []cand) {
 
 // candidates returns every list name that qp's retrieval keys reach and
 // that scores at least floor against it.
-func (ix *Index) candidates(qp *names.Prepared, floor float64, seen map[int32]struct{}) []cand {
+func (ix *Index) candidates(qp *names.Prepared, floor float64, seen *seenSet) []cand {
 	var out []cand
+	seen.next(len(ix.names))
 	for _, k := range names.Keys(qp) {
 		for _, id := range ix.postings[k] {
-			if _, ok := seen[id]; ok {
+			if seen.stamp[id] == seen.gen {
 				continue
 			}
-			seen[id] = struct{}{}
+			seen.stamp[id] = seen.gen
 			n := &ix.names[id]
 			s := ix.matcher.Score(qp, n.p)
 			if n.low {
@@ -211,8 +212,29 @@ func (ix *Index) candidates(qp *names.Prepared, floor float64, seen map[int32]st
 			}
 		}
 	}
-	clear(seen)
 	return out
+}
+
+// seenSet marks the list names a query has scored: a generation stamp per
+// name, so that starting a query costs nothing (a map had to be cleared).
+type seenSet struct {
+	stamp []uint32
+	gen   uint32
+}
+
+var seenPool = sync.Pool{New: func() any { return new(seenSet) }}
+
+// next starts a new query over n names.
+func (s *seenSet) next(n int) {
+	if len(s.stamp) < n {
+		s.stamp = make([]uint32, n)
+		s.gen = 0
+	}
+	s.gen++
+	if s.gen == 0 { // wrapped: old stamps could collide
+		clear(s.stamp)
+		s.gen = 1
+	}
 }
 
 // NewIndex prepares every name of every entry and indexes it under the name
@@ -237,6 +259,9 @@ func NewIndex(entries []lists.Entry) *Index {
 		}
 	}
 	ix.matcher = names.Matcher{Freq: freq}
+	for i := range ix.names {
+		ix.matcher.Bind(ix.names[i].p)
+	}
 	return ix
 }
 
@@ -286,13 +311,15 @@ func (ix *Index) Screen(q Query, opt Options) []Hit {
 	prep := func(i int) *names.Prepared {
 		if qps[i] == nil {
 			qps[i] = names.Prepare(qnames[i])
+			ix.matcher.Bind(qps[i])
 		}
 		return qps[i]
 	}
 	// A name pair can reach the threshold only if its name score is at
 	// least threshold minus the largest qualifier boost.
 	floor := threshold - maxQualifierBoost
-	seen := make(map[int32]struct{}, 64)
+	seen := seenPool.Get().(*seenSet)
+	defer seenPool.Put(seen)
 	bests := make(map[int32]*best, 16)
 	for qi, qn := range qnames {
 		var cs []cand
