@@ -13,13 +13,14 @@ import (
 
 	"muster"
 	"muster/internal/mrz"
+	"muster/internal/names"
 	"muster/internal/schedule"
 	"muster/internal/store"
 )
 
 func init() {
 	register("flight", "add a flight or bus: flight add ID --capacity N --departs TIME --to DEST", runFlight)
-	register("manifest", "seat checked-in people on a flight (families together); export CSV/HTML", runManifest)
+	register("manifest", "seat checked-in people on a flight (families together); export CSV/HTML/PDF", runManifest)
 	register("board", "mark manifested people as boarded: --person IDS or --scan MRZ", runBoard)
 	register("depart", "close a flight's manifest: boarded people depart, the others lose their seat", runDepart)
 	register("arrive", "reconcile a departed flight with the destination's arrival list (CSV)", runArrive)
@@ -57,10 +58,11 @@ func runFlight(ctx context.Context, env *Env, args []string) error {
 }
 
 func runManifest(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "manifest", "ID [--csv FILE] [--html FILE] [--no-seat] [--db ...]")
+	fs := newFlags(env, "manifest", "ID [--csv FILE] [--html FILE] [--pdf FILE] [--no-seat] [--db ...]")
 	db, key := addDBFlags(fs)
 	csvOut := fs.String("csv", "", "export the manifest as CSV (an export event is logged)")
 	htmlOut := fs.String("html", "", "export the printable manifest as HTML (an export event is logged)")
+	pdfOut := fs.String("pdf", "", "export the printable manifest as PDF, grouped by case, pages numbered (an export event is logged)")
 	noSeat := fs.Bool("no-seat", false, "only export: seat nobody new")
 	actor := fs.String("actor", "cli", "who acts, for the event log")
 	pos, err := parseFlags(fs, args)
@@ -106,9 +108,18 @@ func runManifest(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	}
-	if *csvOut != "" || *htmlOut != "" {
+	if *pdfOut != "" {
+		sheet, err := manifestSheet(ctx, s, m)
+		if err != nil {
+			return err
+		}
+		if err := writeFileWith(*pdfOut, func(w io.Writer) error { return schedule.WriteManifestPDF(w, sheet) }); err != nil {
+			return fmt.Errorf("manifest PDF %s: %w", *pdfOut, err)
+		}
+	}
+	if *csvOut != "" || *htmlOut != "" || *pdfOut != "" {
 		if err := s.AppendEvent(ctx, &muster.Event{Actor: *actor, Type: muster.EventExport,
-			Data: mustJSON(map[string]any{"what": "manifest", "flight": m.Flight.ID, "people": len(m.Seats), "csv": *csvOut != "", "html": *htmlOut != ""})}); err != nil {
+			Data: mustJSON(map[string]any{"what": "manifest", "flight": m.Flight.ID, "people": len(m.Seats), "csv": *csvOut != "", "html": *htmlOut != "", "pdf": *pdfOut != ""})}); err != nil {
 			return err
 		}
 	}
@@ -125,6 +136,44 @@ func writeFileWith(path string, fn func(io.Writer) error) error {
 		err = cerr
 	}
 	return err
+}
+
+// manifestSheet is the printed manifest of m: its seats in order, with
+// each person's nationalities and a Latin-script name where one was
+// registered (the PDF's fonts cannot shape Arabic script; a person
+// registered only in Arabic script is transliterated by the PDF writer).
+func manifestSheet(ctx context.Context, s *store.Store, m *store.FlightManifest) (*schedule.ManifestSheet, error) {
+	sh := &schedule.ManifestSheet{FlightID: m.Flight.ID, Destination: m.Flight.Destination, Departure: m.Flight.Departs,
+		Capacity: m.Flight.Capacity, State: m.Flight.State, Printed: time.Now().UTC()}
+	ids := make([]int64, len(m.Seats))
+	for i, st := range m.Seats {
+		ids[i] = st.PersonID
+	}
+	byID := map[int64]*muster.Person{}
+	if len(ids) > 0 {
+		people, err := s.People(ctx, store.PeopleFilter{IDs: ids})
+		if err != nil {
+			return nil, fmt.Errorf("manifest %s: people: %w", m.Flight.ID, err)
+		}
+		for _, p := range people {
+			byID[p.ID] = p
+		}
+	}
+	for _, st := range m.Seats {
+		row := schedule.ManifestRow{Name: st.Name, Sex: string(st.Sex), DOB: st.DOB, Document: st.Document, CaseRef: st.CaseRef,
+			Minor: st.Minor, Unaccompanied: st.Unaccompanied, Boarded: st.Boarded}
+		if p := byID[st.PersonID]; p != nil {
+			row.Nationality = strings.Join(p.Nationalities, ",")
+			for _, n := range p.Names() {
+				if !names.IsArabicScript(n) {
+					row.Name = n
+					break
+				}
+			}
+		}
+		sh.Rows = append(sh.Rows, row)
+	}
+	return sh, nil
 }
 
 // ManifestHeader is the CSV manifest's header.
