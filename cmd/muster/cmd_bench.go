@@ -23,6 +23,9 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	if len(args) > 0 && args[0] == "load" {
 		return benchLoad(ctx, env, args[1:])
 	}
+	if len(args) > 0 && args[0] == "link" {
+		return benchLink(ctx, env, args[1:]) // cmd_bench_link.go
+	}
 	if len(args) == 0 || args[0] != "import" {
 		fmt.Fprintln(env.Stderr, "usage: muster bench import [--rows N] [--db PATH|postgres://...]\n       muster bench load [--users 200] [--duration 5m] [--kill-after 2m30s]")
 		return errUsage
