@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -33,14 +34,21 @@ func NormalizePhone(s string, defaultRegion string) (string, error) {
 		defaultRegion = DefaultRegion
 	}
 	defaultRegion = strings.ToUpper(defaultRegion)
-	digits := 0
+	digits, letters := 0, false
 	for _, r := range s {
 		if r >= '0' && r <= '9' {
 			digits++
 		}
+		letters = letters || unicode.IsLetter(r)
 	}
 	if digits < 5 {
 		return "", errors.New("too few digits")
+	}
+	if letters {
+		// libphonenumber would read letters as a keypad's digits
+		// (vanity numbers); in a registration they are a typo or a
+		// note in the wrong column.
+		return "", errors.New("letters in a phone number")
 	}
 	if len(s) > 64 {
 		return "", errors.New("too long")
@@ -61,7 +69,13 @@ func NormalizePhone(s string, defaultRegion string) (string, error) {
 			}
 		}
 		if phonenumbers.IsPossibleNumber(n) {
-			return phonenumbers.Format(n, phonenumbers.E164), ErrPhoneUnverified
+			e := phonenumbers.Format(n, phonenumbers.E164)
+			// An unverified number must read back as itself, or two
+			// registrations of one phone would not meet.
+			if n2, err := phonenumbers.Parse(e, defaultRegion); err != nil || phonenumbers.Format(n2, phonenumbers.E164) != e {
+				return "", errors.New("not a possible phone number (it does not read back the same)")
+			}
+			return e, ErrPhoneUnverified
 		}
 		return "", errors.New("not a possible phone number (wrong length for its country)")
 	}

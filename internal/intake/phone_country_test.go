@@ -39,7 +39,9 @@ func TestNormalizePhone(t *testing.T) {
 		{in: "123", err: "too few digits"},
 		{in: "0799 12", err: "not a possible phone number"},
 		{in: "+93 799 123 456 789 12", err: "not"},
-		{in: "phone: 12345678901234567890", err: "not"},
+		{in: "phone: 12345678901234567890", err: "letters"},
+		{in: "12345678901234567890", err: "not"},
+		{in: "0799 ABC 456", err: "letters"},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			got, err := NormalizePhone(tc.in, tc.region)
