@@ -3,6 +3,7 @@ package schedule
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -219,5 +220,16 @@ func TestManifestPDFGolden(t *testing.T) {
 	}
 	if diff := gocmp.Diff(string(want), got.String()); diff != "" {
 		t.Errorf("manifest text differs from %s (-want +got):\n%s", golden, diff)
+	}
+}
+
+// BenchmarkManifestPDF is the PDF of a full wide-body flight: 300 people.
+func BenchmarkManifestPDF(b *testing.B) {
+	s := sheet(manyRows(300)...)
+	s.Capacity = 300
+	for b.Loop() {
+		if err := WriteManifestPDF(io.Discard, s); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
