@@ -69,6 +69,11 @@ func runGate(ctx context.Context, env *Env, args []string) error {
 	if created {
 		fmt.Fprintf(env.Stderr, "muster: created key file %s (mode 0600); without it the gate replica cannot be read: keep it on other media than the replica in production\n", keyFile)
 	}
+	if *offline != "" {
+		// The replica is sealed, but the bundle file is the server's
+		// snapshot in clear (the document key included).
+		fmt.Fprintf(env.Stderr, "muster: %s holds this gate's list in clear: once the gate has loaded it, remove it from this device (muster gate keeps only the sealed replica)\n", *offline)
+	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
 	return gate.Run(ctx, gate.Config{Server: *server, Gate: *name, Token: tok, DB: path, KeyFile: keyFile, KEK: kek, Addr: *addr, OfflineFrom: *offline,
 		SyncEvery: *every, Grace: *grace, Logger: log, PurgeAfterOffline: *purgeAfter,
