@@ -724,6 +724,37 @@ func (s *Store) callForwards(ctx context.Context, q querier, gate, state string)
 	return out, rows.Err()
 }
 
+// CallFilter selects current calls for Calls.
+type CallFilter struct {
+	Scope         // a partner sees only the calls of its own cases
+	Gate   string // "" for every gate
+	CaseID int64  // 0 for every case
+}
+
+// Calls lists the current calls (without their passes) in window order,
+// limited to what the caller's scope may see.
+func (s *Store) Calls(ctx context.Context, f CallFilter) ([]CallForward, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT cf.case_id, cf.gate, cf.start_at, cf.end_at, cf.people, cf.pass_id, cf.state, cf.no_shows
+		FROM callforward cf JOIN cases c ON c.id = cf.case_id
+		WHERE ($1 = '' OR c.partner = $1) AND ($2 = '' OR cf.gate = $2) AND ($3 = 0 OR cf.case_id = $3)
+		ORDER BY cf.start_at, cf.gate, cf.case_id`, f.Partner, f.Gate, f.CaseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []CallForward
+	for rows.Next() {
+		var cf CallForward
+		var start, end, pid int64
+		if err := rows.Scan(&cf.CaseID, &cf.Gate, &start, &end, &cf.People, &pid, &cf.State, &cf.NoShows); err != nil {
+			return nil, err
+		}
+		cf.CaseRef, cf.Start, cf.End, cf.PassID = CaseRef(cf.CaseID), time.UnixMicro(start).UTC(), time.UnixMicro(end).UTC(), uint64(pid)
+		out = append(out, cf)
+	}
+	return out, rows.Err()
+}
+
 // CallForwards lists the current calls, of one gate when gate is not "".
 func (s *Store) CallForwards(ctx context.Context, gate string) ([]CallForward, error) {
 	return s.callForwards(ctx, s.db, gate, "")

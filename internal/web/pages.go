@@ -40,6 +40,7 @@ var navAll = []struct {
 	{"/dashboard", "Dashboard", auth.ViewDashboard},
 	{"/search", "Search", auth.Search},
 	{"/import", "Import", auth.Import},
+	{"/callforward", "Call forward", auth.ViewCallForward},
 	{"/admin/users", "Accounts", auth.ManageUsers},
 	{"/admin/purge", "Purge", auth.Purge},
 }
@@ -473,6 +474,8 @@ type caseData struct {
 	Events      []eventView
 	Stages      []muster.Stage
 	CanSetStage bool
+	Call        *callView    // its current call, if any (callforward.go)
+	Langs       []noticeLang // the notice languages
 }
 
 func (s *Server) caseDetail(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -508,7 +511,10 @@ func (s *Server) caseDetail(w http.ResponseWriter, r *http.Request, rq *request)
 		}
 		c.SourceRefs = refs
 	}
-	d := caseData{C: c, Members: members, Events: s.eventViews(evs, partner), Stages: muster.Stages, CanSetStage: rq.can(auth.SetStage)}
+	d := caseData{C: c, Members: members, Events: s.eventViews(evs, partner), Stages: muster.Stages, CanSetStage: rq.can(auth.SetStage), Langs: noticeLangs}
+	if d.Call, err = s.caseCall(r, rq, id); err != nil {
+		return err
+	}
 	s.log.Info("case read", "req", rq.info.id, "user_id", rq.user.ID, "case_id", id)
 	return s.render(w, r, rq, http.StatusOK, "case", c.Ref, d)
 }

@@ -22,6 +22,7 @@ func (s *Server) routeTable() []route {
 		{"POST /person/{id}/stage", auth.SetStage, s.personStage},
 		{"GET /case/{id}", auth.ViewCase, s.caseDetail},
 		{"POST /case/{id}/stage", auth.SetStage, s.caseStage},
+		{"GET /callforward", auth.ViewCallForward, s.callForward},
 		{"GET /import", auth.Import, s.importForm},
 		{"POST /import", auth.Import, s.importUpload},
 		{"GET /api/gate/bundle", auth.GateDevice, s.gateAPI},
