@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"muster"
@@ -97,6 +98,28 @@ type chainState struct {
 	seq    int64
 	prev   []byte
 	insert *sql.Stmt
+	counts bool // an event appended may change what Status counts
+}
+
+// countsChanged marks tx as changing what Status counts though it may
+// append no event (a re-screening that drops a hit).
+func (s *Store) countsChanged(ctx context.Context, tx *sql.Tx) error {
+	st, err := s.chainFor(ctx, tx)
+	if err != nil {
+		return err
+	}
+	st.counts = true
+	return nil
+}
+
+// countsEvent reports whether an event of type t may change what Status
+// counts; reads, sign-ins and exports do not, and they are most events.
+func countsEvent(t string) bool {
+	switch t {
+	case muster.EventRead, muster.EventLogin, muster.EventLoginFailed, muster.EventExport, muster.EventUserAdded, muster.EventKeyCreated:
+		return false
+	}
+	return true
 }
 
 // chainFor returns tx's chain state, locking the head on first use. The
@@ -137,8 +160,17 @@ func (s *Store) flushChain(ctx context.Context, tx *sql.Tx) error {
 	}
 	st := v.(*chainState)
 	st.insert.Close()
-	_, err := tx.ExecContext(ctx, `UPDATE chain SET seq = $1, hash = $2 WHERE id = 1`, st.seq, s.headMAC(st.seq, st.prev))
-	return err
+	if _, err := tx.ExecContext(ctx, `UPDATE chain SET seq = $1, hash = $2 WHERE id = 1`, st.seq, s.headMAC(st.seq, st.prev)); err != nil {
+		return err
+	}
+	if st.counts {
+		// Status caches its counts until this changes, whichever server
+		// of a shared database made the change.
+		_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('counts_version', $1)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, strconv.FormatInt(st.seq, 10))
+		return err
+	}
+	return nil
 }
 
 // dropChain forgets tx's chain state after a rollback.
@@ -177,6 +209,7 @@ func (s *Store) appendEventPartner(ctx context.Context, tx *sql.Tx, ev *muster.E
 		return err
 	}
 	st.seq, st.prev = r.seq, r.hash
+	st.counts = st.counts || countsEvent(ev.Type)
 	ev.Seq, ev.Hash = r.seq, r.hash
 	return nil
 }

@@ -19,6 +19,9 @@ const FlagRetentionPurged = "retention_purged"
 func (s *Store) PurgeArrived(ctx context.Context, actor string, before time.Time) (int, error) {
 	n := 0
 	err := s.write(ctx, func(tx *sql.Tx, now time.Time) error {
+		if err := s.countsChanged(ctx, tx); err != nil {
+			return err
+		}
 		rows, err := tx.QueryContext(ctx, `SELECT p.id FROM persons p
 			WHERE p.stage = $1 AND p.flags NOT LIKE '%retention_purged%'
 			AND (SELECT MAX(e.at) FROM events e WHERE e.person_id = p.id AND e.to_stage = $1) < $2`,

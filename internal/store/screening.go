@@ -261,6 +261,9 @@ type ScreenSummary struct {
 func (s *Store) SaveScreening(ctx context.Context, actor string, results []Screening, entries map[string]bool) (ScreenSummary, error) {
 	var sum ScreenSummary
 	err := s.write(ctx, func(tx *sql.Tx, now time.Time) error {
+		if err := s.countsChanged(ctx, tx); err != nil {
+			return err
+		}
 		digests := map[string][]byte{}
 		entryDigestOf := func(list, id string) ([]byte, error) {
 			k := list + ":" + id

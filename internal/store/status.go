@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"muster"
@@ -45,7 +47,72 @@ const uncategorised muster.Category = "uncategorised"
 // Status counts live people within scope. The counts are kept by the same
 // transactions that append the events; CheckStatus replays the event log to
 // prove they agree.
+//
+// A dashboard asks for them on every view, and counting scans every
+// person, so the counts of a scope are kept for up to statusMaxAge while
+// no event that may change them has been committed (the counts_version
+// that flushChain keeps in meta; any server of a shared database moves it).
 func (s *Store) Status(ctx context.Context, scope Scope) (*Status, error) {
+	var version string
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'counts_version'`).Scan(&version)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	now := s.now().UTC()
+	s.statusMu.Lock()
+	c, ok := s.statusCache[scope.Partner]
+	s.statusMu.Unlock()
+	if ok && c.version == version && !now.Before(c.st.At) && now.Sub(c.st.At) < statusMaxAge {
+		return c.st.clone(), nil
+	}
+	st, err := s.status(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+	s.statusMu.Lock()
+	if s.statusCache == nil {
+		s.statusCache = map[string]cachedStatus{}
+	}
+	s.statusCache[scope.Partner] = cachedStatus{version: version, st: st.clone()}
+	s.statusMu.Unlock()
+	return st, nil
+}
+
+// statusMaxAge bounds how old cached counts may be: throughput and the
+// backlog move with the clock even when nothing is written.
+const statusMaxAge = 5 * time.Second
+
+type cachedStatus struct {
+	version string
+	st      *Status
+}
+
+// clone copies st deeply enough that a caller may change the copy.
+func (st *Status) clone() *Status {
+	c := *st
+	c.Categories = append([]muster.Category(nil), st.Categories...)
+	c.Stages = append([]muster.Stage(nil), st.Stages...)
+	c.Throughput = append([]int(nil), st.Throughput...)
+	c.Counts = make(map[muster.Category]map[muster.Stage]int, len(st.Counts))
+	for k, v := range st.Counts {
+		m := make(map[muster.Stage]int, len(v))
+		for s, n := range v {
+			m[s] = n
+		}
+		c.Counts[k] = m
+	}
+	c.ByStage = make(map[muster.Stage]int, len(st.ByStage))
+	for k, v := range st.ByStage {
+		c.ByStage[k] = v
+	}
+	if st.BacklogHours != nil {
+		h := *st.BacklogHours
+		c.BacklogHours = &h
+	}
+	return &c
+}
+
+func (s *Store) status(ctx context.Context, scope Scope) (*Status, error) {
 	op, err := s.Operation(ctx)
 	if err != nil {
 		return nil, err

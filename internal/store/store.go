@@ -65,6 +65,9 @@ type Store struct {
 	group     chan *pendingEvent
 	closing   chan struct{} // closed by Close
 	closeOnce sync.Once
+
+	statusMu    sync.Mutex
+	statusCache map[string]cachedStatus // by partner scope
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
