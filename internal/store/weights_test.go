@@ -193,3 +193,60 @@ func TestParseWeights(t *testing.T) {
 		}
 	}
 }
+
+// TestManifestWeightsDriveOrder: the operation's weights and the cases'
+// vulnerability also decide who gets the seats of a flight too small for
+// everyone checked in.
+func TestManifestWeightsDriveOrder(t *testing.T) {
+	tests := []struct {
+		name string
+		cats map[muster.Category]int
+		vuln *int
+		want string
+	}{
+		{name: "category order", want: "A"},
+		{name: "SIV first, vulnerability breaks the tie", cats: map[muster.Category]int{muster.CategorySIVApplicant: 100}, want: "C"},
+		{name: "refugees first", cats: map[muster.Category]int{muster.CategoryRefugeeReferral: 80}, vuln: ptr(0), want: "D"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, dsn string) {
+				ctx := context.Background()
+				s := mvOpen(t, dsn, newKEK(t), &clock{t: mvStart})
+				if _, err := s.Import(ctx, "test", weightCases(), nil); err != nil {
+					t.Fatal(err)
+				}
+				ps, err := s.People(ctx, store.PeopleFilter{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				name := map[int64]string{}
+				var ids []int64
+				for _, p := range ps {
+					name[p.CaseID] = p.Family
+					ids = append(ids, p.ID)
+				}
+				if _, err := s.SetStage(ctx, "test", store.Scope{}, ids, muster.StageCheckedIn, "admitted"); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.SetWeights(ctx, "coord", tt.cats, tt.vuln); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.AddFlight(ctx, "coord", store.Flight{ID: "RCH1", Capacity: 2, Departs: mvStart.Add(10 * time.Hour), Destination: "DOH"}); err != nil {
+					t.Fatal(err)
+				}
+				m, err := s.BuildManifest(ctx, "coord", "RCH1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, st := range m.Seats {
+					got = append(got, name[st.CaseID])
+				}
+				if diff := cmp.Diff([]string{tt.want, tt.want}, got); diff != "" {
+					t.Errorf("seated cases (-want +got):\n%s", diff)
+				}
+			})
+		})
+	}
+}
