@@ -97,14 +97,21 @@ func Open(ctx context.Context, dsn string, opt Options) (_ *Store, err error) {
 		// take the write lock at BEGIN so two writers queue on the busy
 		// timeout instead of failing on upgrade; synchronous=FULL so that an
 		// acknowledged commit survives a power cut too; secure_delete so that
-		// purged key material is overwritten in the file.
+		// purged key material is overwritten in the file; checkpoints off
+		// the committing connection (see checkpointer).
 		q := "?_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)" +
-			"&_pragma=synchronous(FULL)&_pragma=secure_delete(1)&_pragma=temp_store(2)&_pragma=cache_size(-65536)&_txlock=immediate"
+			"&_pragma=synchronous(FULL)&_pragma=secure_delete(1)&_pragma=temp_store(2)&_pragma=cache_size(-65536)" +
+			"&_pragma=wal_autocheckpoint(0)&_txlock=immediate"
 		s.db, err = sql.Open("sqlite", "file:"+dsn+q)
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", dsn, err)
 		}
 		s.db.SetMaxOpenConns(4)
+		defer func() {
+			if err == nil {
+				go s.checkpointer(checkpointEvery)
+			}
+		}()
 	}
 	defer func() {
 		if err != nil {
@@ -121,6 +128,34 @@ func Open(ctx context.Context, dsn string, opt Options) (_ *Store, err error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// checkpointEvery is how often the SQLite write-ahead log is copied back
+// into the database file.
+const checkpointEvery = 500 * time.Millisecond
+
+// checkpointer copies the write-ahead log into the database file in the
+// background until the store closes. SQLite's automatic checkpoint would
+// run inside whichever commit crossed the log's size limit: that commit,
+// and every gate and user waiting behind it, paid for copying and syncing
+// a thousand pages (the tail of the gate check-in latency). A passive
+// checkpoint waits for nobody; writers go on appending to the log while it
+// runs.
+func (s *Store) checkpointer(every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.closing:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		// An error (busy, closed) is retried at the next tick; the log
+		// only grows meanwhile, nothing is lost.
+		s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
+		cancel()
+	}
 }
 
 // redact hides a password in a PostgreSQL URL.
