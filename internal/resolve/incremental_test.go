@@ -2,10 +2,13 @@ package resolve
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
+	"flag"
 	"math/rand/v2"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -292,4 +295,73 @@ func TestLinkerDecisions(t *testing.T) {
 			}
 		}
 	})
+}
+
+var (
+	splitFEBRL  = flag.String("link.febrl", "", "TestLinkerAgreesWithBatchFiles: a FEBRL file to link half in batch, half one by one")
+	splitSplink = flag.String("link.splink", "", "TestLinkerAgreesWithBatchFiles: a Splink demo CSV (with its cluster column) to do the same with")
+	splitSynth  = flag.Int("link.synth", 0, "TestLinkerAgreesWithBatchFiles: this many synthetic registrations to do the same with")
+)
+
+// TestLinkerAgreesWithBatchFiles is TestLinkerAgreesWithBatch on the
+// larger sets of ../shared/data/linkage when asked to (the figures in
+// BENCHMARKS.md).
+func TestLinkerAgreesWithBatchFiles(t *testing.T) {
+	if *splitFEBRL == "" && *splitSplink == "" && *splitSynth == 0 {
+		t.Skip("set -link.febrl, -link.splink or -link.synth")
+	}
+	if *splitFEBRL != "" {
+		f, err := os.Open(*splitFEBRL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := NewFEBRL()
+		err = ReadFEBRL(d, f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		re := regexp.MustCompile(`^rec-(\d+)-`)
+		truth := make([]int, d.Len())
+		for i, id := range d.IDs {
+			truth[i] = atoi(re.FindStringSubmatch(id)[1])
+		}
+		splitLink(t, d, truth, NewFEBRL, FEBRLOptions)
+	}
+	if *splitSplink != "" {
+		raw, err := os.ReadFile(*splitSplink)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := ReadSplink(strings.NewReader(string(raw)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cr := csv.NewReader(strings.NewReader(string(raw)))
+		rows, err := cr.ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		col := slices.Index(rows[0], "cluster")
+		var truth []int
+		for _, r := range rows[1:] {
+			truth = append(truth, atoi(r[col]))
+		}
+		header := strings.Join(slices.DeleteFunc(slices.Clone(rows[0]), func(s string) bool { return s == "cluster" }), ",") + "\n"
+		splitLink(t, d, truth, func() *Data {
+			d, err := ReadSplink(strings.NewReader(header))
+			if err != nil {
+				panic(err)
+			}
+			return d
+		}, SplinkOptions)
+	}
+	if *splitSynth > 0 {
+		recs, truth := synth(*splitSynth, 1)
+		d := NewRegistrations()
+		for k := range recs {
+			AddRecord(d, &recs[k])
+		}
+		splitLink(t, d, truth, NewRegistrations, RegistrationOptions)
+	}
 }
