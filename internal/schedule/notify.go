@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/template"
 	"time"
+
+	"muster/internal/intake"
 )
 
 // Notice is the call-forward message for one case. muster sends nothing over
@@ -120,7 +122,17 @@ func (m *Messages) Render(n Notice) (string, string, error) {
 	}
 	if lang != LangEnglish {
 		// Dari and Pashto readers expect Eastern Arabic-Indic digits in
-		// running text; the case reference stays as typed at the gate.
+		// running text and the Solar Hijri calendar, which is
+		// Afghanistan's; the case reference stays as typed at the gate.
+		// The date takes slashes, as Afghans write it: between these
+		// digits a slash keeps year/month/day one left-to-right run in
+		// right-to-left text, where hyphens let the bidirectional
+		// algorithm reverse the parts (day-month-year shown as a year).
+		y, mo, dd, err := intake.GregorianToSolarHijri(start.Year(), int(start.Month()), start.Day())
+		if err != nil {
+			return "", "", fmt.Errorf("schedule: date of case %d's window: %w", n.CaseID, err)
+		}
+		d.Date = fmt.Sprintf("%04d/%02d/%02d", y, mo, dd)
 		d.People, d.Date, d.Start, d.End = persianDigits(d.People), persianDigits(d.Date), persianDigits(d.Start), persianDigits(d.End)
 	}
 	var sb strings.Builder
