@@ -16,20 +16,12 @@ import (
 	"muster/internal/store/storetest"
 )
 
-// chromiumPath is Debian's chromium (apt-get install chromium).
-const chromiumPath = "/usr/bin/chromium"
-
 // TestBrowser drives headless Chromium through the real server: sign in,
 // upload a registration CSV, and see the dashboard count change. It skips
 // when Chromium is not installed, except under CI, where it fails.
 // MUSTER_SCREENSHOT=FILE saves a PNG of the final dashboard.
 func TestBrowser(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s missing: CI must install Debian's chromium package", chromiumPath)
-		}
-		t.Skipf("%s missing (apt-get install chromium)", chromiumPath)
-	}
+	needChromium(t)
 	e := newEnv(t, storetest.DSN(t, "sqlite"))
 	ctx := context.Background()
 
@@ -50,17 +42,7 @@ func TestBrowser(t *testing.T) {
 	}
 	e.clock.Add(3 * time.Hour)
 
-	srvCtx, stopSrv := context.WithCancel(ctx)
-	urls := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- e.srv.ListenAndServe(srvCtx, "127.0.0.1:0", func(u string) { urls <- u }) }()
-	base := <-urls
-	t.Cleanup(func() {
-		stopSrv()
-		if err := <-done; err != nil {
-			t.Errorf("server: %v", err)
-		}
-	})
+	base := e.listen(t)
 
 	var rows []string
 	for i := range 12 {
@@ -77,39 +59,8 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1100),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	// Start the browser on a context without a timeout (a timeout on the
-	// first run would stop the whole browser), then bound the steps.
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	tctx, cancel := context.WithTimeout(bctx, 90*time.Second)
-	defer cancel()
-	text := func(sel string, into *string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			v, err := chromedp.Text(chromedp.CSS(sel))(ctx, tg)
-			*into = strings.TrimSpace(v)
-			return err
-		})
-	}
+	tctx, bctx := browser(t, 1280, 1100)
+	text := textOf
 	var before, after, importMsg, out string
 	step := 0
 	logged := func(as ...chromedp.Action[chromedp.Void]) []chromedp.Action[chromedp.Void] {
@@ -139,11 +90,7 @@ func TestBrowser(t *testing.T) {
 		text("#total-registered", &after),
 	)...)
 	if err != nil {
-		dctx, dcancel := context.WithTimeout(bctx, 10*time.Second)
-		defer dcancel()
-		page, _ := chromedp.Run(dctx, chromedp.Text(chromedp.CSS("main")))
-		loc, _ := chromedp.Run(dctx, chromedp.Location())
-		t.Fatalf("browser: after step %d: %v\nat %s:\n%s", step, err, loc, page)
+		failedAt(t, bctx, step, err)
 	}
 	if before != "3" || after != "15" {
 		t.Errorf("dashboard registered: %q before the upload, %q after; want 3 and 15", before, after)

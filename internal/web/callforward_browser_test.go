@@ -6,7 +6,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -21,59 +20,14 @@ import (
 // skips when Chromium is not installed, except under CI, where it fails.
 // MUSTER_CALLFORWARD_SCREENSHOT=FILE saves a PNG of the page.
 func TestPlanCallForwardBrowser(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s missing: CI must install Debian's chromium package", chromiumPath)
-		}
-		t.Skipf("%s missing (apt-get install chromium)", chromiumPath)
-	}
+	needChromium(t)
 	e := newEnv(t, storetest.DSN(t, "sqlite"))
 	e.calls()
-	ctx := context.Background()
 
-	srvCtx, stopSrv := context.WithCancel(ctx)
-	urls := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- e.srv.ListenAndServe(srvCtx, "127.0.0.1:0", func(u string) { urls <- u }) }()
-	base := <-urls
-	t.Cleanup(func() {
-		stopSrv()
-		if err := <-done; err != nil {
-			t.Errorf("server: %v", err)
-		}
-	})
+	base := e.listen(t)
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	tctx, cancel := context.WithTimeout(bctx, 90*time.Second)
-	defer cancel()
-	text := func(sel string, into *string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			v, err := chromedp.Text(chromedp.CSS(sel))(ctx, tg)
-			*into = strings.TrimSpace(v)
-			return err
-		})
-	}
+	tctx, bctx := browser(t, 1280, 900)
+	text := textOf
 	eval := func(js string, into *string) chromedp.Action[chromedp.Void] {
 		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			v, err := chromedp.Evaluate[string](js)(ctx, tg)
@@ -122,11 +76,7 @@ func TestPlanCallForwardBrowser(t *testing.T) {
 		actions = append(actions, a, chromedp.Func(func(context.Context, *chromedp.Target) error { step++; return nil }))
 	}
 	if err := chromedp.Do(tctx, actions...); err != nil {
-		dctx, dcancel := context.WithTimeout(bctx, 10*time.Second)
-		defer dcancel()
-		page, _ := chromedp.Run(dctx, chromedp.Text(chromedp.CSS("main")))
-		loc, _ := chromedp.Run(dctx, chromedp.Location())
-		t.Fatalf("browser: after step %d: %v\nat %s:\n%s", step, err, loc, page)
+		failedAt(t, bctx, step, err)
 	}
 	if rowsEN != "2" {
 		t.Errorf("%s calls listed, want 2", rowsEN)

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -23,12 +22,7 @@ import (
 // Chromium is not installed, except under CI, where it fails.
 // MUSTER_HIT_SCREENSHOT=FILE saves a PNG of the hit page (side by side).
 func TestQueuesBrowser(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s missing: CI must install Debian's chromium package", chromiumPath)
-		}
-		t.Skipf("%s missing (apt-get install chromium)", chromiumPath)
-	}
+	needChromium(t)
 	e := newEnv(t, storetest.DSN(t, "sqlite"))
 	f := e.queues()
 	ctx := context.Background()
@@ -37,51 +31,10 @@ func TestQueuesBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	srvCtx, stopSrv := context.WithCancel(ctx)
-	urls := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- e.srv.ListenAndServe(srvCtx, "127.0.0.1:0", func(u string) { urls <- u }) }()
-	base := <-urls
-	t.Cleanup(func() {
-		stopSrv()
-		if err := <-done; err != nil {
-			t.Errorf("server: %v", err)
-		}
-	})
+	base := e.listen(t)
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1100),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	// Start the browser on a context without a timeout (a timeout on the
-	// first run would stop the whole browser), then bound the steps.
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	tctx, cancel := context.WithTimeout(bctx, 90*time.Second)
-	defer cancel()
-	text := func(sel string, into *string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			v, err := chromedp.Text(chromedp.CSS(sel))(ctx, tg)
-			*into = strings.TrimSpace(v)
-			return err
-		})
-	}
+	tctx, bctx := browser(t, 1280, 1100)
+	text := textOf
 	rows := func(into *int) chromedp.Action[chromedp.Void] {
 		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			n, err := chromedp.Evaluate[int](`document.querySelectorAll("#queue tr.hit").length`)(ctx, tg)
@@ -171,11 +124,7 @@ func TestQueuesBrowser(t *testing.T) {
 		text("#total-registered", &regAfter),
 	)
 	if err := chromedp.Do(tctx, logged(actions...)...); err != nil {
-		dctx, dcancel := context.WithTimeout(bctx, 10*time.Second)
-		defer dcancel()
-		page, _ := chromedp.Run(dctx, chromedp.Text(chromedp.CSS("main")))
-		loc, _ := chromedp.Run(dctx, chromedp.Location())
-		t.Fatalf("browser: after step %d: %v\nat %s:\n%s", step, err, loc, page)
+		failedAt(t, bctx, step, err)
 	}
 	if want := strconv.Itoa(len(open)); pendingBefore != want || rowsBefore != len(open) {
 		t.Errorf("queue before: count %q, %d rows; want %s", pendingBefore, rowsBefore, want)
