@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"regexp"
@@ -363,5 +364,113 @@ func TestLinkerAgreesWithBatchFiles(t *testing.T) {
 			AddRecord(d, &recs[k])
 		}
 		splitLink(t, d, truth, NewRegistrations, RegistrationOptions)
+	}
+}
+
+// TestLinkerCandidatesMatchBatch: the records blocking pairs a new record
+// with are exactly those the batch blocking of all records so far pairs it
+// with, capped blocks and windows included (a small cap forces them; sort
+// keys are unique, so windows have no ties).
+func TestLinkerCandidatesMatchBatch(t *testing.T) {
+	recs, _ := synth(1200, 9)
+	rng := rand.New(rand.NewPCG(5, 6))
+	// A few cities and many people: blocks far over the cap, also among
+	// the records added one by one, whose ids come in no order.
+	type row struct{ id, name, city string }
+	var rows []row
+	for k := range 600 {
+		rows = append(rows, row{fmt.Sprintf("%08x", rng.Uint32()), fmt.Sprintf("name %d", k%37), fmt.Sprint("city ", rng.IntN(4))})
+	}
+	tests := []struct {
+		name  string
+		n     int
+		fresh func() *Data
+		add   func(d *Data, i int) error
+		rules func(d *Data) []Rule
+	}{{
+		name:  "synthetic registrations",
+		n:     len(recs),
+		fresh: NewRegistrations,
+		add:   func(d *Data, i int) error { return AddRecord(d, &recs[i]) },
+		rules: func(d *Data) []Rule { return RegistrationOptions(d).Rules },
+	}, {
+		name: "few cities",
+		n:    len(rows),
+		fresh: func() *Data {
+			return NewData([]Field{{Name: "name", Cmp: NewStringCmp()}, {Name: "city", Cmp: &ExactCmp{}}})
+		},
+		add: func(d *Data, i int) error { return d.Add(rows[i].id, "", []string{rows[i].name, rows[i].city}) },
+		rules: func(d *Data) []Rule {
+			return []Rule{On("city", Part{1, nil}), On("name", Part{0, nil})}
+		},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			options := func(d *Data) Options {
+				return Options{Rules: tt.rules(d), MaxBlock: 4, Window: 2, SortKey: func(i int) string { return d.IDs[i] }}
+			}
+			first := tt.n / 5
+			part := tt.fresh()
+			for i := range first {
+				tt.add(part, i)
+			}
+			opt := options(part)
+			res, err := Resolve(context.Background(), part, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, err := NewLinker(part, opt, res.Model, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checked, capped := 0, 0
+			for i := first; i < tt.n; i++ {
+				// Add's steps, with the candidates kept.
+				if err := tt.add(l.d, i); err != nil {
+					t.Fatal(err)
+				}
+				x := int32(i)
+				l.d.extend()
+				l.cluster, l.dead = append(l.cluster, int64(i)), append(l.dead, false)
+				l.live++
+				l.join(int64(i), x)
+				got := l.candidates(x)
+				l.index(x)
+				if i%4 != 0 && i != tt.n-1 {
+					continue
+				}
+				prefix := tt.fresh()
+				for k := 0; k <= i; k++ {
+					tt.add(prefix, k)
+				}
+				popt := options(prefix)
+				pairs, _, stats := block(prefix, popt.Rules, popt.MaxBlock, popt.Window, popt.SortKey, nil)
+				var want []int32
+				for _, p := range pairs {
+					if a, b := unpair(p); b == x {
+						want = append(want, a)
+					}
+				}
+				for _, s := range stats {
+					capped += s.Capped
+				}
+				checked++
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("record %d: candidates (-batch +linker)\n%s", i, diff)
+				}
+			}
+			sorted := 0
+			for _, ix := range l.rules {
+				for _, b := range ix.more {
+					if b.sorted {
+						sorted++
+					}
+				}
+			}
+			if capped == 0 || sorted == 0 {
+				t.Error("no block was capped: the windows went untested")
+			}
+			t.Logf("%d records checked; %d capped blocks in the batch runs, %d of the added blocks over the cap", checked, capped, sorted)
+		})
 	}
 }
