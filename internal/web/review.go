@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -206,19 +207,25 @@ func (s *Server) pairPage(w http.ResponseWriter, r *http.Request, rq *request) e
 
 // pairForm reads and checks a review decision form.
 func pairForm(r *http.Request) (decision, reason string, err error) {
+	return decisionForm(r, []string{store.ReviewSame, store.ReviewDifferent},
+		"choose: same person or different people",
+		"give a reason: it is kept with the decision (for example the passport or date of birth that settles it)")
+}
+
+// decisionForm reads a human decision (one of allowed) and its reason
+// from a form; choose and why are the messages for a missing decision and
+// a missing reason.
+func decisionForm(r *http.Request, allowed []string, choose, why string) (decision, reason string, err error) {
 	decision = r.PostFormValue("decision")
 	reason = strings.TrimSpace(r.PostFormValue("reason"))
-	switch decision {
-	case store.ReviewSame, store.ReviewDifferent:
-	case "":
-		return decision, reason, muster.Errorf(muster.EINVALID, "choose: same person or different people")
-	default:
+	switch {
+	case decision == "":
+		return decision, reason, muster.Errorf(muster.EINVALID, "%s", choose)
+	case !slices.Contains(allowed, decision):
 		return decision, reason, muster.Errorf(muster.EINVALID, "unknown decision %q", decision)
-	}
-	if reason == "" {
-		return decision, reason, muster.Errorf(muster.EINVALID, "give a reason: it is kept with the decision (for example the passport or date of birth that settles it)")
-	}
-	if len(reason) > maxReason {
+	case reason == "":
+		return decision, reason, muster.Errorf(muster.EINVALID, "%s", why)
+	case len(reason) > maxReason:
 		return decision, reason, muster.Errorf(muster.EINVALID, "the reason is too long (%d characters at most)", maxReason)
 	}
 	return decision, reason, nil

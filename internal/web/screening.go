@@ -202,22 +202,9 @@ func (s *Server) hitPage(w http.ResponseWriter, r *http.Request, rq *request) er
 
 // hitForm reads and checks a decision form.
 func hitForm(r *http.Request) (decision, reason string, err error) {
-	decision = r.PostFormValue("decision")
-	reason = strings.TrimSpace(r.PostFormValue("reason"))
-	switch decision {
-	case store.HitFalsePositive, store.HitEscalated, store.HitConfirmed:
-	case "":
-		return decision, reason, muster.Errorf(muster.EINVALID, "choose a decision: false positive, escalate or confirmed match")
-	default:
-		return decision, reason, muster.Errorf(muster.EINVALID, "unknown decision %q", decision)
-	}
-	if reason == "" {
-		return decision, reason, muster.Errorf(muster.EINVALID, "give a reason: every decision on a hit is kept with the screener's reason (for example which date of birth or document rules the entry out)")
-	}
-	if len(reason) > maxReason {
-		return decision, reason, muster.Errorf(muster.EINVALID, "the reason is too long (%d characters at most)", maxReason)
-	}
-	return decision, reason, nil
+	return decisionForm(r, []string{store.HitFalsePositive, store.HitEscalated, store.HitConfirmed},
+		"choose a decision: false positive, escalate or confirmed match",
+		"give a reason: every decision on a hit is kept with the screener's reason (for example which date of birth or document rules the entry out)")
 }
 
 func (s *Server) hitDecide(w http.ResponseWriter, r *http.Request, rq *request) error {
