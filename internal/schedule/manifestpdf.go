@@ -3,6 +3,7 @@ package schedule
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 	"unicode"
@@ -150,9 +151,18 @@ func writeManifestPDF(w io.Writer, m *ManifestSheet, compress bool) error {
 				style = "B"
 			}
 			cells := []string{fmt.Sprint(k + 1), name, r.Sex, r.DOB, r.Nationality, r.Document, r.CaseRef, strings.Join(flags, ", ")}
+			pdf.SetFont("Helvetica", style, 9)
 			for c, col := range manifestCols {
-				pdf.SetFont("Helvetica", style, fitSize(pdf, style, tr(cells[c]), col.width-2))
-				pdf.CellFormat(col.width, pdfRowH, tr(cells[c]), "1", 0, "L", false, 0, "")
+				text := tr(cells[c])
+				// A long name is printed smaller, never cut: the manifest
+				// is checked against documents.
+				if w := pdf.GetStringWidth(text); w > col.width-2 {
+					pdf.SetFont("Helvetica", style, max(5, math.Floor(2*9*(col.width-2)/w)/2))
+					pdf.CellFormat(col.width, pdfRowH, text, "1", 0, "L", false, 0, "")
+					pdf.SetFont("Helvetica", style, 9)
+					continue
+				}
+				pdf.CellFormat(col.width, pdfRowH, text, "1", 0, "L", false, 0, "")
 			}
 			pdf.Ln(-1)
 		}
@@ -192,20 +202,6 @@ func titleCase(s string) string {
 		w[i] = string(r)
 	}
 	return strings.Join(w, " ")
-}
-
-// fitSize returns the font size (9 pt down to 5 pt) at which s fits
-// width (mm): a long name is printed smaller, never cut, since the
-// manifest is checked against documents.
-func fitSize(pdf *fpdf.Fpdf, style, s string, width float64) float64 {
-	size := 9.0
-	for ; size > 5; size -= 0.5 {
-		pdf.SetFont("Helvetica", style, size)
-		if pdf.GetStringWidth(s) <= width {
-			break
-		}
-	}
-	return size
 }
 
 func plural(n int, one, many string) string {

@@ -115,6 +115,12 @@ func TestManifestPDF(t *testing.T) {
 			absent: []string{arabic, "زرغونه"},
 		},
 		{
+			name:  "long name printed smaller, not cut",
+			sheet: sheet(ManifestRow{Name: "Mohammad Abdul Rahman Abdul Karim Ahmadzai Stanekzai Wardak", Document: "P1", CaseRef: "C-000009", Minor: true, Unaccompanied: true, Boarded: true}),
+			pages: 1,
+			want:  []string{"Mohammad Abdul Rahman Abdul Karim Ahmadzai Stanekzai Wardak", "UNACC. MINOR, boarded"},
+		},
+		{
 			name:  "empty",
 			sheet: sheet(),
 			pages: 1,
