@@ -5,9 +5,11 @@
 // and clustering that checks every merge against the whole of both clusters
 // and against cannot-link rules, so different people are not chained
 // together. Reviewers' decisions enter as must-link and cannot-link pairs,
-// and Review lists the doubtful pairs for them. The same engine serves
-// muster registrations and the FEBRL and Splink benchmarks; only the
-// mapping of columns to fields (and, for registrations, stricter
+// and Review lists the doubtful pairs for them. A Linker (incremental.go)
+// links one record at a time on arrival with a model a batch run trained,
+// over in-memory blocking indexes with the batch's rules and caps. The same
+// engine serves muster registrations and the FEBRL and Splink benchmarks;
+// only the mapping of columns to fields (and, for registrations, stricter
 // thresholds) differs.
 package resolve
 
