@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -431,6 +432,11 @@ func partnerView(p *muster.Person, regs []muster.Registration, partner string) (
 		v.Phones = append(v.Phones, rec.Phones...)
 		v.Emails = append(v.Emails, rec.Emails...)
 		v.Flags = append(v.Flags, rec.Flags...)
+		for _, n := range rec.Needs {
+			if !slices.Contains(v.Needs, n) {
+				v.Needs = append(v.Needs, n)
+			}
+		}
 	}
 	return v, own
 }

@@ -75,11 +75,12 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // Personal values the fixtures insert; no log line may contain any.
-var personal = []string{"Abdul Rahman", "Rahimi", "Karim", "P0123456", "+93799123456", "Farida", "Noori", "P7654321", "+93700111222", "Zarghuna", "1399-0101-12345"}
+var personal = []string{"Abdul Rahman", "medical", "Rahimi", "Karim", "P0123456", "+93799123456", "Farida", "Noori", "P7654321", "+93700111222", "Zarghuna", "1399-0101-12345"}
 
 var fixture = []muster.Record{
 	{Source: "ngo-a", SourceID: "a1", CaseRef: "F1", Relationship: "principal", Given: "Abdul Rahman", Family: "Rahimi", Father: "Karim", Sex: "M",
-		DOB: muster.Date{Year: 1986, Month: 8, Day: 3, Precision: muster.PrecisionDay}, Passport: "P0123456", NationalID: "1399-0101-12345", Phones: []string{"+93799123456"}, Category: muster.CategorySIVApplicant},
+		DOB: muster.Date{Year: 1986, Month: 8, Day: 3, Precision: muster.PrecisionDay}, Passport: "P0123456", NationalID: "1399-0101-12345", Phones: []string{"+93799123456"}, Category: muster.CategorySIVApplicant,
+		Needs: []string{"medical"}},
 	{Source: "ngo-a", SourceID: "a2", CaseRef: "F1", Relationship: "spouse", Given: "Zarghuna", Family: "Rahimi", Sex: "F", Category: muster.CategorySIVApplicant},
 	{Source: "ngo-b", SourceID: "b1", CaseRef: "G7", Relationship: "principal", Given: "Farida", Family: "Noori", Sex: "F",
 		Passport: "P7654321", Phones: []string{"+93700111222"}, Category: muster.CategoryRefugeeReferral},
@@ -441,7 +442,7 @@ func TestPartnerIsolation(t *testing.T) {
 			has    []string
 			hasNot []string
 		}{
-			{"A reads own person", a, fmt.Sprintf("/person/%d", e.personA), 200, []string{"Abdul Rahman"}, nil},
+			{"A reads own person", a, fmt.Sprintf("/person/%d", e.personA), 200, []string{"Abdul Rahman", `<dd id="needs">medical</dd>`}, nil},
 			{"B reads A's person", b, fmt.Sprintf("/person/%d", e.personA), 404, nil, []string{"Abdul Rahman", "Rahimi"}},
 			{"A reads B's person", a, fmt.Sprintf("/person/%d", e.personB), 404, nil, []string{"Farida"}},
 			{"B reads A's case", b, fmt.Sprintf("/case/%d", e.caseA), 404, nil, []string{"Rahimi"}},
