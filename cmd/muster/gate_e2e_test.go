@@ -468,3 +468,57 @@ type discardWriter struct{ h http.Header }
 func (d *discardWriter) Header() http.Header         { return d.h }
 func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (d *discardWriter) WriteHeader(int)             {}
+
+// TestGateOfflineCommandKeyFile: 'muster gate' with no key file named
+// creates one beside the replica (0600) and says so; with --key-file it
+// uses that one, and the replica does not open under another.
+func TestGateOfflineCommandKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "gate-Abbey.db")
+	start := func(extra ...string) (stderr string, stop func()) {
+		t.Helper()
+		var out, errb lockedBuffer
+		e := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan int, 1)
+		args := append([]string{"gate", "--gate", "Abbey", "--db", db, "--server", "http://127.0.0.1:1", "--token", "x", "--addr", "127.0.0.1:0", "--sync", "1h"}, extra...)
+		go func() { done <- run(ctx, e, args) }()
+		deadline := time.Now().Add(15 * time.Second)
+		for !strings.Contains(out.String(), "open http://") {
+			select {
+			case code := <-done:
+				cancel()
+				return errb.String(), func() {
+					if code == 0 {
+						t.Errorf("muster gate %v exited 0 before serving", extra)
+					}
+				}
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("muster gate did not serve: %s %s", out.String(), errb.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		return errb.String(), func() { cancel(); <-done }
+	}
+	stderr, stop := start()
+	stop()
+	if !strings.Contains(stderr, "created key file "+db+".key") {
+		t.Errorf("no word of the key file created: %s", stderr)
+	}
+	if fi, err := os.Stat(db + ".key"); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("key file: %v %v", fi, err)
+	}
+	stderr, stop = start()
+	stop()
+	if strings.Contains(stderr, "created key file") {
+		t.Errorf("a second key file created: %s", stderr)
+	}
+	// Another key file does not open the replica: the command fails.
+	stderr, stop = start("--key-file", filepath.Join(dir, "other.key"))
+	stop()
+	if !strings.Contains(stderr, "does not open replica") {
+		t.Errorf("opened under another key file: %s", stderr)
+	}
+}
