@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"muster"
 )
@@ -58,37 +60,113 @@ func (s *Store) RegistrationsOf(ctx context.Context, people []int64) ([]RegRecor
 		for i, p := range part {
 			args[i], marks[i] = p, "$"+strconv.Itoa(i+1)
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT r.id, r.person_id, v.sealed FROM registrations r
-			JOIN registration_versions v ON v.registration_id = r.id AND v.version = r.version
-			JOIN persons p ON p.id = r.person_id WHERE p.merged_into IS NULL AND r.person_id IN (`+strings.Join(marks, ", ")+`) ORDER BY r.id`, args...)
+		regs, err := s.liveRegistrations(ctx, `AND r.person_id IN (`+strings.Join(marks, ", ")+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("registrations of %d people: %w", len(part), err)
 		}
-		for rows.Next() {
-			var rr RegRecord
-			var sealed []byte
-			if err := rows.Scan(&rr.RegID, &rr.PersonID, &sealed); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			body, err := s.vault.Open(sealed, "registration")
-			if err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("registration %d: %w", rr.RegID, err)
-			}
-			if err := json.Unmarshal(body, &rr.Record); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("registration %d: %w", rr.RegID, err)
-			}
-			out = append(out, rr)
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, err
-		}
+		out = append(out, regs...)
 	}
 	return out, nil
+}
+
+// LiveRegistrations returns what AllRegistrations does, opening and
+// decoding the registrations on all cores while the next rows are read:
+// building a linker reads every registration, and on one core that was
+// most of the time (4.4 s of CPU for 100,000).
+func (s *Store) LiveRegistrations(ctx context.Context) ([]RegRecord, error) {
+	return s.liveRegistrations(ctx, "")
+}
+
+// liveRegistrations reads the newest versions of live people's
+// registrations, in registration order, with more conditions on r (the
+// registration) appended to the query.
+func (s *Store) liveRegistrations(ctx context.Context, where string, args ...any) ([]RegRecord, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT r.id, r.person_id, v.sealed FROM registrations r
+		JOIN registration_versions v ON v.registration_id = r.id AND v.version = r.version
+		JOIN persons p ON p.id = r.person_id WHERE p.merged_into IS NULL `+where+` ORDER BY r.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	type job struct {
+		regs   []RegRecord
+		sealed [][]byte
+		err    error
+		done   chan struct{}
+	}
+	const chunk = 2048
+	workers := runtime.GOMAXPROCS(0)
+	// Jobs are opened by the workers and collected in read order; at most
+	// a few chunks are in flight.
+	jobs, pending := make(chan *job, workers), make(chan *job, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				for i, sealed := range j.sealed {
+					rr := &j.regs[i]
+					body, err := s.vault.Open(sealed, "registration")
+					if err == nil {
+						err = json.Unmarshal(body, &rr.Record)
+					}
+					if err != nil {
+						j.err = fmt.Errorf("registration %d: %w", rr.RegID, err)
+						break
+					}
+				}
+				j.sealed = nil
+				close(j.done)
+			}
+		}()
+	}
+	var out []RegRecord
+	var firstErr error
+	collected := make(chan struct{})
+	go func() {
+		defer close(collected)
+		for j := range pending {
+			<-j.done
+			if j.err != nil && firstErr == nil {
+				firstErr = j.err
+			}
+			out = append(out, j.regs...)
+		}
+	}()
+	cur := &job{done: make(chan struct{})}
+	send := func() {
+		pending <- cur
+		jobs <- cur
+		cur = &job{done: make(chan struct{})}
+	}
+	var scanErr error
+	for rows.Next() {
+		var rr RegRecord
+		var sealed []byte
+		if scanErr = rows.Scan(&rr.RegID, &rr.PersonID, &sealed); scanErr != nil {
+			break
+		}
+		cur.regs = append(cur.regs, rr)
+		cur.sealed = append(cur.sealed, sealed)
+		if len(cur.regs) == chunk {
+			send()
+		}
+	}
+	if len(cur.regs) > 0 {
+		send()
+	}
+	close(jobs)
+	close(pending)
+	wg.Wait()
+	<-collected
+	if scanErr == nil {
+		scanErr = rows.Err()
+	}
+	if scanErr != nil {
+		return nil, scanErr
+	}
+	return out, firstErr
 }
 
 // LinkageEvent is an event that changes what the linkage engine holds:

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -84,6 +85,30 @@ func TestStoreResolveModel(t *testing.T) {
 		}
 		if evs, _ := s.LinkageEvents(ctx, mseq); len(evs) != 0 {
 			t.Errorf("events after the last: %+v", evs)
+		}
+
+		// LiveRegistrations reads what AllRegistrations reads, over more
+		// than one of its chunks.
+		var many []muster.Record
+		for i := range 2100 {
+			many = append(many, muster.Record{Source: "d", SourceID: fmt.Sprint(i), Given: fmt.Sprint("Given ", i%97), Family: "Safi", Category: muster.CategoryCitizen})
+		}
+		if _, err := s.Import(ctx, "t", many, nil); err != nil {
+			t.Fatal(err)
+		}
+		all, err := s.AllRegistrations(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		live, err := s.LiveRegistrations(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(all) != 2103 {
+			t.Errorf("%d live registrations, want 2103", len(all))
+		}
+		if diff := cmp.Diff(all, live); diff != "" {
+			t.Errorf("LiveRegistrations (-AllRegistrations +Live)\n%s", diff)
 		}
 	})
 }
