@@ -59,7 +59,7 @@ func resolveAll(ctx context.Context, s *store.Store, actor string) (ResolveSumma
 	if err != nil {
 		return sum, nil, err
 	}
-	regs, err := s.AllRegistrations(ctx)
+	regs, err := s.LiveRegistrations(ctx)
 	if err != nil {
 		return sum, nil, err
 	}

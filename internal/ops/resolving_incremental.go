@@ -126,7 +126,7 @@ func (r *Resolver) build(ctx context.Context, model *resolve.Model) error {
 	if err != nil {
 		return err
 	}
-	regs, err := r.store.AllRegistrations(ctx)
+	regs, err := r.store.LiveRegistrations(ctx)
 	if err != nil {
 		return err
 	}
