@@ -15,14 +15,15 @@ func init() {
 }
 
 func runGate(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "gate", "--server URL --gate NAME [--db PATH] [--key-file PATH] [--addr 127.0.0.1:8089] [--token TOKEN] | --offline-from BUNDLE")
+	fs := newFlags(env, "gate", "--server URL --gate NAME [--db PATH] [--key-file PATH] [--addr 127.0.0.1:8089] [--token TOKEN] | --offline-from BUNDLE --bundle-key KEY")
 	server := fs.String("server", "", "the muster server's URL")
 	name := fs.String("gate", "", "this gate's name")
 	db := fs.String("db", "", "the gate's replica file (default gate-NAME.db)")
-	keyFlag := fs.String("key-file", "", "key-encryption key file of the replica, created (0600) when missing; destroyed by a purge (default $MUSTER_KEY_FILE, or the replica's name plus .key)")
+	keyFlag := fs.String("key-file", "", "key-encryption key file of the replica, created (0600) when missing; destroyed by a purge (default $MUSTER_GATE_KEY_FILE, or the replica's name plus .key; never the server's $MUSTER_KEY_FILE, which a gate purge would destroy)")
 	addr := fs.String("addr", "127.0.0.1:8089", "where the officer's page listens (keep it on localhost)")
 	token := fs.String("token", "", "gate device token from 'muster gates token NAME' (default $MUSTER_GATE_TOKEN)")
-	offline := fs.String("offline-from", "", "load this bundle ('muster gates bundle NAME --out FILE') and work without a server")
+	offline := fs.String("offline-from", "", "load this sealed bundle ('muster gates bundle NAME --out FILE') and work without a server")
+	bundleKey := fs.String("bundle-key", "", "the key 'muster gates bundle' printed for that bundle (default $MUSTER_BUNDLE_KEY)")
 	every := fs.Duration("sync", 5*time.Second, "how often to sync with the server")
 	grace := fs.Duration("grace", 15*time.Minute, "accept passes this long before and after their window")
 	purgeAfter := fs.Duration("purge-after-offline", 0, "destroy the replica when the server has not been reached for this long (e.g. 12h); a revoked token purges at once")
@@ -40,7 +41,7 @@ func runGate(ctx context.Context, env *Env, args []string) error {
 			fs.Usage()
 			return errUsage
 		}
-		keyFile := keyFileOf(env, path, *keyFlag)
+		keyFile := gateKeyFileOf(env, path, *keyFlag)
 		if err := gate.PurgeFiles(path, keyFile); err != nil {
 			return err
 		}
@@ -58,9 +59,9 @@ func runGate(ctx context.Context, env *Env, args []string) error {
 	if *server != "" && tok == "" {
 		return fmt.Errorf("a gate token is needed to reach the server: --token or $MUSTER_GATE_TOKEN")
 	}
-	// The replica is sealed as the server's database is: its key file is
-	// resolved the same way (flag, $MUSTER_KEY_FILE, beside the file).
-	keyFile := keyFileOf(env, path, *keyFlag)
+	// The replica is sealed as the server's database is, under its own key
+	// file (flag, $MUSTER_GATE_KEY_FILE, beside the file).
+	keyFile := gateKeyFileOf(env, path, *keyFlag)
 	kek, created, err := vault.LoadOrCreateKEK(keyFile)
 	if err != nil {
 		return err
@@ -69,13 +70,28 @@ func runGate(ctx context.Context, env *Env, args []string) error {
 	if created {
 		fmt.Fprintf(env.Stderr, "muster: created key file %s (mode 0600); without it the gate replica cannot be read: keep it on other media than the replica in production\n", keyFile)
 	}
-	if *offline != "" {
-		// The replica is sealed, but the bundle file is the server's
-		// snapshot in clear (the document key included).
-		fmt.Fprintf(env.Stderr, "muster: %s holds this gate's list in clear: once the gate has loaded it, remove it from this device (muster gate keeps only the sealed replica)\n", *offline)
+	bkey := *bundleKey
+	if bkey == "" {
+		bkey = env.Getenv("MUSTER_BUNDLE_KEY")
+	}
+	if *offline != "" && bkey == "" {
+		return fmt.Errorf("--offline-from needs the bundle's key: --bundle-key or $MUSTER_BUNDLE_KEY (printed by muster gates bundle)")
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
-	return gate.Run(ctx, gate.Config{Server: *server, Gate: *name, Token: tok, DB: path, KeyFile: keyFile, KEK: kek, Addr: *addr, OfflineFrom: *offline,
+	return gate.Run(ctx, gate.Config{Server: *server, Gate: *name, Token: tok, DB: path, KeyFile: keyFile, KEK: kek, Addr: *addr, OfflineFrom: *offline, OfflineKey: bkey,
 		SyncEvery: *every, Grace: *grace, Logger: log, PurgeAfterOffline: *purgeAfter,
 		Ready: func(a string) { fmt.Fprintf(env.Stdout, "gate %s: open http://%s/ on this device\n", *name, a) }})
+}
+
+// gateKeyFileOf resolves a gate replica's key file: the flag, then
+// $MUSTER_GATE_KEY_FILE, then the replica's name with ".key". Not
+// $MUSTER_KEY_FILE: that is the server's, and a gate purges its key file.
+func gateKeyFileOf(env *Env, replica, keyFlag string) string {
+	if keyFlag != "" {
+		return keyFlag
+	}
+	if v := env.Getenv("MUSTER_GATE_KEY_FILE"); v != "" {
+		return v
+	}
+	return replica + ".key"
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"muster"
+	"muster/internal/gate"
 	"muster/internal/schedule"
 	"muster/internal/store"
 )
@@ -26,7 +27,8 @@ const gatesSynopsis = `SUBCOMMAND ...
   set-capacity NAME N
   token NAME              print a new gate device token (shown once)
   revoke-tokens NAME      revoke every token of the gate (a lost device)
-  bundle NAME --out FILE  write the gate's snapshot for muster gate --offline-from`
+  bundle NAME --out FILE  write the gate's snapshot, sealed, for muster gate --offline-from
+                          (prints the key that opens it, once)`
 
 func runGates(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "gates", gatesSynopsis)
@@ -115,7 +117,7 @@ func runGates(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		b, err := json.Marshal(snap)
+		b, bundleKey, err := gate.SealBundle(snap)
 		if err != nil {
 			return err
 		}
@@ -125,7 +127,8 @@ func runGates(ctx context.Context, env *Env, args []string) error {
 		if err := s.AppendEvent(ctx, &muster.Event{Actor: *actor, Type: muster.EventExport, Data: mustJSON(map[string]any{"what": "gate bundle", "gate": rest[0], "passes": len(snap.Passes)})}); err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stdout, "wrote %s: %d passes for gate %s (keep it on the gate device only)\n", *out, len(snap.Passes), rest[0])
+		fmt.Fprintf(env.Stdout, "wrote %s: %d passes for gate %s, sealed\n", *out, len(snap.Passes), rest[0])
+		fmt.Fprintf(env.Stdout, "bundle key (shown once; give it to the gate officer apart from the file, for muster gate --bundle-key):\n%s\n", bundleKey)
 	}
 	return nil
 }

@@ -470,15 +470,23 @@ func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (d *discardWriter) WriteHeader(int)             {}
 
 // TestGateOfflineCommandKeyFile: 'muster gate' with no key file named
-// creates one beside the replica (0600) and says so; with --key-file it
+// creates one beside the replica (0600) and says so, ignoring the server's
+// $MUSTER_KEY_FILE (a gate purge destroys its key file); with --key-file it
 // uses that one, and the replica does not open under another.
 func TestGateOfflineCommandKeyFile(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "gate-Abbey.db")
+	serverKey := filepath.Join(dir, "server.key")
 	start := func(extra ...string) (stderr string, stop func()) {
 		t.Helper()
 		var out, errb lockedBuffer
-		e := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+		getenv := func(k string) string {
+			if k == "MUSTER_KEY_FILE" {
+				return serverKey
+			}
+			return ""
+		}
+		e := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: getenv}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan int, 1)
 		args := append([]string{"gate", "--gate", "Abbey", "--db", db, "--server", "http://127.0.0.1:1", "--token", "x", "--addr", "127.0.0.1:0", "--sync", "1h"}, extra...)
@@ -509,6 +517,9 @@ func TestGateOfflineCommandKeyFile(t *testing.T) {
 	}
 	if fi, err := os.Stat(db + ".key"); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("key file: %v %v", fi, err)
+	}
+	if _, err := os.Stat(serverKey); err == nil {
+		t.Errorf("the gate used the server's $MUSTER_KEY_FILE")
 	}
 	stderr, stop = start()
 	stop()

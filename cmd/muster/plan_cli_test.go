@@ -67,7 +67,9 @@ func TestPlanPassManifestCommands(t *testing.T) {
 			t.Errorf("token %q", tok)
 		}
 		must("revoked 1 token(s)", "gates", "revoke-tokens", "Abbey")
-		must("wrote", "gates", "bundle", "Abbey", "--out", filepath.Join(dir, "abbey.json"))
+		if out := must("wrote", "gates", "bundle", "Abbey", "--out", filepath.Join(dir, "abbey.bundle")); !strings.Contains(out, "mgb_") {
+			t.Errorf("gates bundle printed no key:\n%s", out)
+		}
 		must("gate North closed", "gates", "close", "North")
 		must("", "plan")
 

@@ -39,7 +39,8 @@ type Config struct {
 	// command reads it to say on stderr when it created one).
 	KEK         []byte
 	Addr        string // where the officer's page listens; default 127.0.0.1:8089
-	OfflineFrom string // a snapshot file (muster gates bundle NAME) to load at start
+	OfflineFrom string // a sealed bundle file (muster gates bundle NAME) to load at start
+	OfflineKey  string // the key that opens it, printed by muster gates bundle
 	Client      *http.Client
 	SyncEvery   time.Duration    // default 5s
 	Batch       int              // check-ins per sync request; default 500
@@ -157,20 +158,18 @@ func Open(ctx context.Context, cfg Config) (*Gate, error) {
 // Close closes the replica.
 func (g *Gate) Close() error { return g.r.close() }
 
-// LoadFile loads a snapshot written by `muster gates bundle`.
+// LoadFile loads a sealed bundle written by `muster gates bundle`, opened
+// with cfg.OfflineKey.
 func (g *Gate) LoadFile(ctx context.Context, path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	var snap store.GateSnapshot
-	if err := json.Unmarshal(b, &snap); err != nil {
+	snap, err := OpenBundle(b, g.cfg.OfflineKey, g.cfg.Gate)
+	if err != nil {
 		return fmt.Errorf("gate: %s: %w", path, err)
 	}
-	if snap.Gate != g.cfg.Gate {
-		return fmt.Errorf("gate: %s is the bundle of gate %q, not %q", path, snap.Gate, g.cfg.Gate)
-	}
-	return g.r.load(ctx, &snap)
+	return g.r.load(ctx, snap)
 }
 
 // Counts returns the outbox's state.

@@ -1,6 +1,7 @@
 package gate_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -353,16 +354,27 @@ func TestGateOfflineFromBundleFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	file := filepath.Join(t.TempDir(), "abbey.json")
-	if err := writeJSON(file, snap); err != nil {
+	sealed, key, err := gate.SealBundle(snap)
+	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := gate.Open(ctx, gate.Config{Gate: "Abbey", OfflineFrom: file, DB: filepath.Join(t.TempDir(), "g.db"), Now: e.c.Now})
+	dir := t.TempDir()
+	file := filepath.Join(dir, "abbey.bundle")
+	if err := os.WriteFile(file, sealed, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The file on the stick says nothing of the people in it.
+	cf := e.call(t, 0)
+	for _, v := range []string{cf.CaseRef, "G000", snap.Passes[0].PassID} {
+		if bytes.Contains(sealed, []byte(v)) {
+			t.Errorf("sealed bundle contains %q", v)
+		}
+	}
+	g, err := gate.Open(ctx, gate.Config{Gate: "Abbey", OfflineFrom: file, OfflineKey: key, DB: filepath.Join(t.TempDir(), "g.db"), Now: e.c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer g.Close()
-	cf := e.call(t, 0)
 	e.c.Set(cf.Start)
 	if r := g.Scan(ctx, cf.CaseRef); !r.OK {
 		t.Fatalf("typed case: %+v", r)
@@ -370,8 +382,41 @@ func TestGateOfflineFromBundleFile(t *testing.T) {
 	if r := g.Scan(ctx, "G000"); !r.OK || r.Admitted != 0 {
 		t.Errorf("typed document: %+v", r)
 	}
-	if _, err := gate.Open(ctx, gate.Config{Gate: "North", OfflineFrom: file, DB: filepath.Join(t.TempDir(), "n.db")}); err == nil {
-		t.Error("Abbey's bundle loaded at North")
+
+	_, otherKey, err := gate.SealBundle(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	altered := append([]byte(nil), sealed...)
+	altered[len(altered)-5] ^= 1
+	alteredFile := filepath.Join(dir, "altered.bundle")
+	clearFile := filepath.Join(dir, "clear.json")
+	if err := os.WriteFile(alteredFile, altered, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeJSON(clearFile, snap); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, gate, file, key, want string
+	}{
+		{"another gate", "North", file, key, "does not open"},
+		{"another bundle's key", "Abbey", file, otherKey, "does not open"},
+		{"no key", "Abbey", file, "", "starts with mgb_"},
+		{"key cut short", "Abbey", file, key[:20], "does not open"},
+		{"altered file", "Abbey", alteredFile, key, "does not open"},
+		{"bundle in clear", "Abbey", clearFile, key, "in clear"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g, err := gate.Open(ctx, gate.Config{Gate: tc.gate, OfflineFrom: tc.file, OfflineKey: tc.key, DB: filepath.Join(t.TempDir(), "x.db")})
+			if err == nil {
+				g.Close()
+				t.Fatal("bundle loaded")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q, want it to say %q", err, tc.want)
+			}
+		})
 	}
 }
 
