@@ -8,7 +8,6 @@ import (
 
 	"muster"
 	"muster/internal/intake"
-	"muster/internal/ops"
 	"muster/internal/store"
 )
 
@@ -106,7 +105,7 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request, rq *reques
 	s.log.Info("import", "req", rq.info.id, "user_id", rq.user.ID, "rows", ir.Rows, "created", ir.Created, "updated", ir.Updated, "unchanged", ir.Unchanged)
 	// As `muster import` does: resolve the new registrations, then screen
 	// the people they touched (and those merges changed).
-	rs, err := ops.ResolveAll(ctx, s.store, rq.actor())
+	rs, err := s.cfg.Resolver.Resolve(ctx, rq.actor(), ir.People)
 	if err != nil {
 		return fmt.Errorf("imported, but resolution failed: %w", err)
 	}

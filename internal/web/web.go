@@ -68,6 +68,9 @@ type Config struct {
 	// Screener answers /api/screen and is reloaded when any server sharing
 	// the database loads a list version; nil means no lists (503).
 	Screener *ops.Screener
+	// Resolver links the registrations an upload brings against everyone
+	// resolved so far (see ops.Resolver); nil makes one over Store.
+	Resolver *ops.Resolver
 }
 
 // Server serves the UI and the API. It implements http.Handler.
@@ -113,6 +116,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.MaxUpload == 0 {
 		cfg.MaxUpload = 64 << 20
+	}
+	if cfg.Resolver == nil && cfg.Store != nil {
+		cfg.Resolver = ops.NewResolver(cfg.Store)
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, now: cfg.Now, mux: http.NewServeMux(),
 		limiter: newLimiter(cfg.Now), hashing: make(chan struct{}, max(2, runtime.NumCPU()))}
