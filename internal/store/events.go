@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"muster"
@@ -97,8 +98,48 @@ func (s *Store) headMAC(seq int64, hash []byte) []byte {
 type chainState struct {
 	seq    int64
 	prev   []byte
-	insert *sql.Stmt
 	counts bool // an event appended may change what Status counts
+	// pending are the events appended and not yet inserted: they go in
+	// many rows per statement (flushEvents), since on PostgreSQL each
+	// statement is a round trip and a gate sync or an import appends
+	// hundreds. Nothing reads an event back in the transaction that
+	// appends it.
+	pending []eventRow
+}
+
+// eventsPerInsert bounds the rows of one multi-row insert: 13 parameters
+// each stay far under both engines' limits.
+const eventsPerInsert = 256
+
+// flushEvents inserts st's pending events.
+func (s *Store) flushEvents(ctx context.Context, tx *sql.Tx, st *chainState) error {
+	for len(st.pending) > 0 {
+		n := min(len(st.pending), eventsPerInsert)
+		var q strings.Builder
+		q.WriteString(`INSERT INTO events (seq, id, at, actor, type, person_id, case_id, partner, from_stage, to_stage, category, sealed, hash) VALUES `)
+		args := make([]any, 0, 13*n)
+		for i, r := range st.pending[:n] {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(")
+			for j := 1; j <= 13; j++ {
+				if j > 1 {
+					q.WriteString(", ")
+				}
+				q.WriteString("$")
+				q.WriteString(strconv.Itoa(13*i + j))
+			}
+			q.WriteString(")")
+			args = append(args, r.seq, r.id, r.at, r.actor, r.typ, nullID(r.personID), nullID(r.caseID), r.partner, r.from, r.to, r.cat, r.sealed, r.hash)
+		}
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return err
+		}
+		st.pending = st.pending[n:]
+	}
+	st.pending = nil
+	return nil
 }
 
 // countsChanged marks tx as changing what Status counts though it may
@@ -142,12 +183,6 @@ func (s *Store) chainFor(ctx context.Context, tx *sql.Tx) (*chainState, error) {
 			return nil, fmt.Errorf("audit chain: last event %d: %w", st.seq, err)
 		}
 	}
-	var err error
-	st.insert, err = tx.PrepareContext(ctx, `INSERT INTO events (seq, id, at, actor, type, person_id, case_id, partner, from_stage, to_stage, category, sealed, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`)
-	if err != nil {
-		return nil, err
-	}
 	s.chains.Store(tx, st)
 	return st, nil
 }
@@ -159,7 +194,9 @@ func (s *Store) flushChain(ctx context.Context, tx *sql.Tx) error {
 		return nil
 	}
 	st := v.(*chainState)
-	st.insert.Close()
+	if err := s.flushEvents(ctx, tx, st); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE chain SET seq = $1, hash = $2 WHERE id = 1`, st.seq, s.headMAC(st.seq, st.prev)); err != nil {
 		return err
 	}
@@ -175,9 +212,7 @@ func (s *Store) flushChain(ctx context.Context, tx *sql.Tx) error {
 
 // dropChain forgets tx's chain state after a rollback.
 func (s *Store) dropChain(tx *sql.Tx) {
-	if v, ok := s.chains.LoadAndDelete(tx); ok {
-		v.(*chainState).insert.Close()
-	}
+	s.chains.Delete(tx)
 }
 
 // appendEvent adds ev to the chain inside tx, filling in ev.Seq, ev.ID,
@@ -205,8 +240,11 @@ func (s *Store) appendEventPartner(ctx context.Context, tx *sql.Tx, ev *muster.E
 		}
 	}
 	r.hash = s.vault.Chain(st.prev, r.canonical())
-	if _, err := st.insert.ExecContext(ctx, r.seq, r.id, r.at, r.actor, r.typ, nullID(r.personID), nullID(r.caseID), r.partner, r.from, r.to, r.cat, r.sealed, r.hash); err != nil {
-		return err
+	st.pending = append(st.pending, r)
+	if len(st.pending) >= eventsPerInsert {
+		if err := s.flushEvents(ctx, tx, st); err != nil {
+			return err
+		}
 	}
 	st.seq, st.prev = r.seq, r.hash
 	st.counts = st.counts || countsEvent(ev.Type)
