@@ -36,6 +36,13 @@ type Options struct {
 	// (indexes into Data): same person, different people. They override the
 	// model both ways.
 	MustLink, CannotLink [][2]int32
+	// FamilyBonus, when set, is the log2 odds that family evidence adds
+	// to a pair across two cases that match in two members or more (by
+	// default the family's prior replaces the population's); the lone
+	// match between two cases is held for a reviewer (see family.go).
+	// NoFamily turns both off.
+	FamilyBonus float64
+	NoFamily    bool
 	// KeepCandidates keeps the candidate pairs in the result (blocking
 	// recall measurements, Review).
 	KeepCandidates bool
@@ -113,6 +120,7 @@ type Result struct {
 	// prior is the log2 prior odds of two random records matching.
 	prior  float64
 	cannot map[uint64]bool
+	family *familyEvidence
 }
 
 // Resolve links the records of d: it blocks, estimates the model from d
@@ -355,8 +363,16 @@ type Term struct {
 	Weight float64
 }
 
-// Explain lays out, field by field, why records i and j score as they do.
-func (r *Result) Explain(i, j int) []Term { return explain(r.d, r.Model, i, j) }
+// Explain lays out, field by field, why records i and j score as they do,
+// and the family evidence when there is any.
+func (r *Result) Explain(i, j int) []Term {
+	out := explain(r.d, r.Model, i, j)
+	g, _ := r.d.gamma(int32(i), int32(j))
+	if adj, why := r.family.adjust(r.d, int32(i), int32(j), r.logit(int32(i), g)); adj != 0 {
+		out = append(out, Term{Field: "family", Level: why, Weight: adj})
+	}
+	return out
+}
 
 func explain(d *Data, m *Model, i, j int) []Term {
 	g, _ := d.gamma(int32(i), int32(j))
@@ -396,13 +412,40 @@ func (r *Result) cluster(pairs []uint64, gammas []uint64, vetoes []bool) {
 	}
 	var edges []edge
 	minW := math.Log2(r.opt.Threshold / (1 - r.opt.Threshold))
+	logits := make([]float64, len(pairs))
+	for k, p := range pairs {
+		if !vetoes[k] {
+			i, _ := unpair(p)
+			logits[k] = r.logit(i, gammas[k])
+		}
+	}
+	r.family = r.newFamilyEvidence(pairs, func(k int) float64 { return logits[k] }, func(k int) bool { return !vetoes[k] }, minW)
 	for k, p := range pairs {
 		if vetoes[k] {
 			continue
 		}
-		i, _ := unpair(p)
-		if w := r.logit(i, gammas[k]); w >= minW {
+		i, j := unpair(p)
+		adj, _ := r.family.adjust(d, i, j, logits[k])
+		if w := logits[k] + adj; w >= minW {
 			edges = append(edges, edge{p, w})
+		}
+	}
+	// Members of two cases found to be one family are compared even
+	// where blocking did not pair them.
+	for _, p := range r.family.crossPairs(d, pairs) {
+		i, j := unpair(p)
+		g, v := d.gamma(i, j)
+		if v || r.veto(i, j, g) {
+			continue
+		}
+		r.Stats.Comparisons++
+		w := r.logit(i, g)
+		adj, _ := r.family.adjust(d, i, j, w)
+		if w+adj >= minW {
+			edges = append(edges, edge{p, w + adj})
+		}
+		if r.opt.KeepCandidates {
+			r.Candidates = append(r.Candidates, p)
 		}
 	}
 	slices.SortFunc(edges, func(a, b edge) int {
@@ -454,7 +497,9 @@ func (r *Result) cluster(pairs []uint64, gammas []uint64, vetoes []bool) {
 				veto = true
 				return
 			}
-			sum += prob(r.logit(x, g))
+			w := r.logit(x, g)
+			adj, _ := r.family.adjust(d, x, y, w)
+			sum += prob(w + adj)
 			cnt++
 		}
 		if cross <= maxCross {
@@ -551,7 +596,11 @@ func (r *Result) Review(lo float64) []ReviewPair {
 		if v || r.veto(i, j, g) {
 			continue
 		}
-		if pr := prob(r.logit(i, g)); pr >= lo {
+		// A lone match between two families is kept from merging on its
+		// own, not from a reviewer: only the bonus counts here.
+		w := r.logit(i, g)
+		adj, _ := r.family.adjust(r.d, i, j, w)
+		if pr := prob(w + max(adj, 0)); pr >= lo {
 			out = append(out, ReviewPair{int(i), int(j), pr})
 		}
 	}
