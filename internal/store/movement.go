@@ -710,6 +710,12 @@ func (s *Store) callForwards(ctx context.Context, q querier, gate, state string)
 	if err != nil {
 		return nil, err
 	}
+	return scanCalls(rows)
+}
+
+// scanCalls reads call rows (case_id, gate, start_at, end_at, people,
+// pass_id, state, no_shows) and closes them.
+func scanCalls(rows *sql.Rows) ([]CallForward, error) {
 	defer rows.Close()
 	var out []CallForward
 	for rows.Next() {
@@ -741,18 +747,7 @@ func (s *Store) Calls(ctx context.Context, f CallFilter) ([]CallForward, error) 
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []CallForward
-	for rows.Next() {
-		var cf CallForward
-		var start, end, pid int64
-		if err := rows.Scan(&cf.CaseID, &cf.Gate, &start, &end, &cf.People, &pid, &cf.State, &cf.NoShows); err != nil {
-			return nil, err
-		}
-		cf.CaseRef, cf.Start, cf.End, cf.PassID = CaseRef(cf.CaseID), time.UnixMicro(start).UTC(), time.UnixMicro(end).UTC(), uint64(pid)
-		out = append(out, cf)
-	}
-	return out, rows.Err()
+	return scanCalls(rows)
 }
 
 // CallForwards lists the current calls, of one gate when gate is not "".
