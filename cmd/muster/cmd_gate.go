@@ -87,11 +87,5 @@ func runGate(ctx context.Context, env *Env, args []string) error {
 // $MUSTER_GATE_KEY_FILE, then the replica's name with ".key". Not
 // $MUSTER_KEY_FILE: that is the server's, and a gate purges its key file.
 func gateKeyFileOf(env *Env, replica, keyFlag string) string {
-	if keyFlag != "" {
-		return keyFlag
-	}
-	if v := env.Getenv("MUSTER_GATE_KEY_FILE"); v != "" {
-		return v
-	}
-	return replica + ".key"
+	return keyFileFrom(env, "MUSTER_GATE_KEY_FILE", replica, keyFlag)
 }

@@ -33,16 +33,22 @@ func dsnOf(env *Env, dbFlag string) string {
 // for trying muster out: in production the key lives on other media (see
 // README), so that a seized disk holds only ciphertext.
 func keyFileOf(env *Env, dsn, keyFlag string) string {
+	if store.IsPostgres(dsn) && keyFlag == "" && env.Getenv("MUSTER_KEY_FILE") == "" {
+		return "muster-postgres.key"
+	}
+	return keyFileFrom(env, "MUSTER_KEY_FILE", dsn, keyFlag)
+}
+
+// keyFileFrom resolves a key file: the flag, then the environment
+// variable envVar, then the database file's name with ".key".
+func keyFileFrom(env *Env, envVar, file, keyFlag string) string {
 	if keyFlag != "" {
 		return keyFlag
 	}
-	if v := env.Getenv("MUSTER_KEY_FILE"); v != "" {
+	if v := env.Getenv(envVar); v != "" {
 		return v
 	}
-	if store.IsPostgres(dsn) {
-		return "muster-postgres.key"
-	}
-	return dsn + ".key"
+	return file + ".key"
 }
 
 // openStore opens the database named by the flags, creating the key file

@@ -36,13 +36,12 @@ const familyCertain = 0.99
 
 // familyEvidence holds, per pair of groups, what was seen.
 type familyEvidence struct {
-	size   map[int32]int
-	links  map[uint64]*groupLink
-	bonus  float64 // fixed bonus (Options.FamilyBonus), or 0
-	prior  float64 // the population's log2 prior odds
-	minW   float64
-	certW  float64
-	active bool
+	size  map[int32]int
+	links map[uint64]*groupLink
+	bonus float64 // fixed bonus (Options.FamilyBonus), or 0
+	prior float64 // the population's log2 prior odds
+	minW  float64
+	certW float64
 }
 
 type groupLink struct {
@@ -93,14 +92,13 @@ func (r *Result) newFamilyEvidence(pairs []uint64, weight func(k int) float64, o
 			l.distinct = true
 		}
 	}
-	fe.active = len(fe.links) > 0
 	return fe
 }
 
 // adjust returns the family evidence for records i and j whose own log2
 // odds are w, and why ("" for none).
 func (fe *familyEvidence) adjust(d *Data, i, j int32, w float64) (float64, string) {
-	if fe == nil || !fe.active {
+	if fe == nil || len(fe.links) == 0 {
 		return 0, ""
 	}
 	gi, gj := d.Group[i], d.Group[j]
@@ -130,7 +128,7 @@ const maxFamilyCross = 144
 // father's name shares no blocking key with its other record); sorted
 // lists the candidate pairs already scored.
 func (fe *familyEvidence) crossPairs(d *Data, sorted []uint64) []uint64 {
-	if fe == nil || !fe.active {
+	if fe == nil || len(fe.links) == 0 {
 		return nil
 	}
 	var joined []uint64
