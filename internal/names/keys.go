@@ -29,6 +29,10 @@ const minDelSkel = 5
 //     one-deletion variants, so that skeletons one consonant apart meet;
 //   - "p:" + two skeletons, for pairs of tokens at least one of which is
 //     common or short (Gul Agha, Mohammad Nabi);
+//   - "a:" + the initials of a name of three to six words (with and
+//     without its legal forms, never its function words), and "a:" + the
+//     word of a one-word name that can be an acronym, so that ISIL meets
+//     ISLAMIC STATE OF IRAQ AND THE LEVANT;
 //   - when no token of the name's own (not optional) is distinctive,
 //     "k:" + the skeleton of each token, and for a name of one very short
 //     token, "t:" + its key.
@@ -102,6 +106,7 @@ func Keys(p *Prepared) []string {
 			}
 		}
 	}
+	keys = appendAcronymKeys(keys, p)
 	sort.Strings(keys)
 	out := keys[:0]
 	for i, k := range keys {
@@ -141,6 +146,58 @@ func appendSkelKeys(keys []string, code []byte) []string {
 		if a := skeletonV(code, buf[:0], true); len(a) >= minKeySkel {
 			keys = append(keys, "k:"+string(a))
 		}
+	}
+	return keys
+}
+
+// appendAcronymKeys appends the "a:" keys of p: its one word when that
+// can be an acronym, and the initials of its words. Only whole names are
+// keyed (an acronym inside a longer name, NMZ ISKRA, is found through the
+// other words): keying every run of words would retrieve many names by
+// chance for every registrant.
+func appendAcronymKeys(keys []string, p *Prepared) []string {
+	var one *ptok
+	n := 0
+	for i := range p.toks {
+		t := &p.toks[i]
+		if t.father || t.title || t.kindOpt {
+			continue
+		}
+		one = t
+		n++
+	}
+	if n == 1 {
+		if k := acronymKey(one); k != "" {
+			keys = append(keys, "a:"+k)
+		}
+	}
+	if !organisational(p) {
+		return keys
+	}
+	var withOrg, without [maxAcronym]byte
+	nw, nwo := 0, 0
+	for i := range p.toks {
+		t := &p.toks[i]
+		if t.father || t.title {
+			break
+		}
+		if t.key == "" || acronymSkip[t.key] || (t.kindOpt && len(t.key) == 1) {
+			continue
+		}
+		if nw++; nw <= maxAcronym {
+			withOrg[nw-1] = t.key[0]
+		}
+		if !t.org {
+			if nwo++; nwo <= maxAcronym {
+				without[nwo-1] = t.key[0]
+			}
+		}
+	}
+	if nw >= minAcronym && nw <= maxAcronym {
+		keys = append(keys, "a:"+string(withOrg[:nw]))
+	}
+	if nwo >= minAcronym && nwo <= maxAcronym && nwo != nw {
+		keys = append(keys, "a:"+string(without[:nwo]))
 	}
 	return keys
 }

@@ -351,7 +351,7 @@ func (r Result) Explain() string {
 		case p.Sim >= 1:
 			fmt.Fprintf(&b, "%s=%s %.2f (w %.2f)", p.A, p.B, p.Sim, p.Weight)
 		default:
-			fmt.Fprintf(&b, "%s~%s %.2f (w %.2f)", p.A, p.B, p.Sim, p.Weight)
+			fmt.Fprintf(&b, "%s~%s %.2f (w %.2f%s)", p.A, p.B, p.Sim, p.Weight, note)
 		}
 	}
 	return b.String()
@@ -416,6 +416,7 @@ type alignment struct {
 	mergedA  [maxTokens]bool // a[i] and a[i+1] together met one b token
 	mergedB  [maxTokens]bool
 	sim      [maxTokens][maxTokens]float32
+	acro     acronym
 	total    float64
 	credited float64
 }
@@ -531,6 +532,9 @@ func (m *Matcher) align(a, b *Prepared, al *alignment) float64 {
 	// together form one token of the other name.
 	m.tryMerge(a, b, al, false)
 	m.tryMerge(b, a, al, true)
+	// An acronym of the other name's words (ISIL, PRDF).
+	m.tryAcronym(a, b, al, false)
+	m.tryAcronym(b, a, al, true)
 	return al.score(a, b)
 }
 
@@ -854,6 +858,12 @@ func (al *alignment) pairs(a, b *Prepared) []Aligned {
 	for i := 0; i < al.na; i++ {
 		t := &a.toks[i]
 		p := al.pa[i]
+		if ac := &al.acro; ac.on && ((!ac.onB && i == int(ac.tok)) || (ac.onB && ac.run&(1<<i) != 0)) {
+			if below := uint16(1)<<i - 1; !ac.onB || ac.run&below == 0 { // once, at the run's first word
+				out = append(out, acronymPair(a, b, al))
+			}
+			continue
+		}
 		switch {
 		case p < 0:
 			w, why := missCost(t, float64(al.wa[i]), fatherB, openB)
