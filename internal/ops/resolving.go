@@ -21,6 +21,9 @@ type ResolveSummary struct {
 	Refused       int `json:"refused_cannot_link"`
 	Queued        int `json:"queued_for_review"`
 	Resolved      int `json:"moved_to_resolved"`
+	// Labels counts the reviewers' decisions on pairs of registrations
+	// the model learnt from (a full run only).
+	Labels int `json:"labels,omitempty"`
 	// Incremental is set when only the new registrations were linked,
 	// against the people already resolved; then Registrations counts those.
 	Incremental bool `json:"incremental"`
@@ -74,6 +77,9 @@ func resolveAll(ctx context.Context, s *store.Store, actor string) (ResolveSumma
 		}
 		opt := resolve.RegistrationOptions(d)
 		opt.KeepCandidates = true
+		if opt.MustLink, opt.CannotLink, sum.Labels, err = labels(ctx, s, regs); err != nil {
+			return sum, nil, err
+		}
 		res, err := resolve.Resolve(ctx, d, opt)
 		if err != nil {
 			return sum, nil, err
@@ -145,7 +151,7 @@ func resolveAll(ctx context.Context, s *store.Store, actor string) (ResolveSumma
 			}
 			seen[k] = true
 			expl, _ := json.Marshal(res.Explain(i, j))
-			pairs = append(pairs, store.ReviewPair{PersonA: a, PersonB: b, Score: p, Explanation: expl})
+			pairs = append(pairs, store.ReviewPair{PersonA: a, PersonB: b, Score: p, Explanation: expl, RegA: regs[i].RegID, RegB: regs[j].RegID})
 		}
 		if sum.Queued, err = s.AddReviews(ctx, actor, pairs); err != nil {
 			return sum, nil, err
@@ -166,6 +172,35 @@ func resolveAll(ctx context.Context, s *store.Store, actor string) (ResolveSumma
 	}
 	sum.Resolved, err = s.MarkResolved(ctx, actor)
 	return sum, run, err
+}
+
+// labels turns reviewers' decisions into pairs of record indexes: "same
+// person" pairs are must-links and refine the model's m, "different
+// people" pairs are cannot-links. Decisions on registrations no longer
+// live (erased) are dropped.
+func labels(ctx context.Context, s *store.Store, regs []store.RegRecord) (must, cannot [][2]int32, n int, err error) {
+	ls, err := s.ReviewLabels(ctx)
+	if err != nil || len(ls) == 0 {
+		return nil, nil, 0, err
+	}
+	idx := make(map[int64]int32, len(regs))
+	for i := range regs {
+		idx[regs[i].RegID] = int32(i)
+	}
+	for _, l := range ls {
+		a, okA := idx[l.RegA]
+		b, okB := idx[l.RegB]
+		if !okA || !okB || a == b {
+			continue
+		}
+		if l.Same {
+			must = append(must, [2]int32{a, b})
+		} else {
+			cannot = append(cannot, [2]int32{a, b})
+		}
+		n++
+	}
+	return must, cannot, n, nil
 }
 
 func appendUniq(xs []int64, x int64) []int64 {

@@ -30,6 +30,7 @@ type Resolver struct {
 	mu    sync.Mutex
 	lk    *resolve.Linker
 	recOf map[int64]int // registration id -> the Linker's record
+	regOf map[int]int64 // and back
 	// seq is the newest event the Linker reflects; ours are the merge
 	// events this Resolver wrote itself after it.
 	seq  int64
@@ -104,8 +105,10 @@ func (r *Resolver) full(ctx context.Context, actor string) (ResolveSummary, erro
 		return sum, fmt.Errorf("resolved, but the linker for later imports: %w", err)
 	}
 	r.recOf = make(map[int64]int, len(run.regs))
+	r.regOf = make(map[int]int64, len(run.regs))
 	for i := range run.regs {
 		r.recOf[run.regs[i].RegID] = i
+		r.regOf[i] = run.regs[i].RegID
 	}
 	r.ours = map[int64]bool{}
 	for _, q := range run.merges {
@@ -133,18 +136,23 @@ func (r *Resolver) build(ctx context.Context, model *resolve.Model) error {
 	d := resolve.NewRegistrations()
 	person := make([]int64, len(regs))
 	r.recOf = make(map[int64]int, len(regs))
+	r.regOf = make(map[int]int64, len(regs))
 	for i := range regs {
 		if err := resolve.AddRecord(d, &regs[i].Record); err != nil {
 			return err
 		}
 		person[i] = regs[i].PersonID
 		r.recOf[regs[i].RegID] = i
+		r.regOf[i] = regs[i].RegID
 	}
 	lk, err := resolve.NewLinker(d, resolve.RegistrationOptions(d), model, person)
 	if err != nil {
 		return err
 	}
 	if err := r.cannotLinks(ctx, lk); err != nil {
+		return err
+	}
+	if err := r.learn(ctx, lk); err != nil {
 		return err
 	}
 	r.lk, r.seq, r.ours = lk, seq, map[int64]bool{}
@@ -159,6 +167,27 @@ func (r *Resolver) cannotLinks(ctx context.Context, lk *resolve.Linker) error {
 	for p := range cl {
 		lk.CannotLink(p[0], p[1])
 	}
+	return nil
+}
+
+// learn refines the Linker's model with every "same person" decision on
+// registrations it holds (see resolve.Linker.Learn); the model saved by the
+// last full run is left as it is, and each Resolver learns again from all
+// the labels when it builds its Linker.
+func (r *Resolver) learn(ctx context.Context, lk *resolve.Linker) error {
+	ls, err := r.store.ReviewLabels(ctx)
+	if err != nil {
+		return err
+	}
+	var same [][2]int
+	for _, l := range ls {
+		a, okA := r.recOf[l.RegA]
+		b, okB := r.recOf[l.RegB]
+		if l.Same && okA && okB {
+			same = append(same, [2]int{a, b})
+		}
+	}
+	lk.Learn(same)
 	return nil
 }
 
@@ -194,8 +223,12 @@ func (r *Resolver) refresh(ctx context.Context, people []int64) error {
 	case stale:
 		r.lk = nil
 	case decided:
-		// "Different" adds a cannot-link; "same" comes with a merge event.
-		return r.cannotLinks(ctx, r.lk)
+		// "Different" adds a cannot-link; "same" comes with a merge event
+		// and is a label the model learns from.
+		if err := r.cannotLinks(ctx, r.lk); err != nil {
+			return err
+		}
+		return r.learn(ctx, r.lk)
 	}
 	return nil
 }
@@ -218,6 +251,7 @@ func (r *Resolver) link(ctx context.Context, actor string, regs []store.RegRecor
 			return sum, fmt.Errorf("registration %d: %w", rg.RegID, err)
 		}
 		r.recOf[rg.RegID] = res.Record
+		r.regOf[res.Record] = rg.RegID
 		sum.Refused += res.Refused
 		for _, m := range res.Merges {
 			ev, _ := json.Marshal(map[string]any{"engine": "fellegi-sunter", "incremental": true, "registration": rg.RegID, "probability": m.Prob})
@@ -253,7 +287,7 @@ func (r *Resolver) link(ctx context.Context, actor string, regs []store.RegRecor
 		}
 		seen[k] = true
 		expl, _ := json.Marshal(lk.Explain(p.I, p.J))
-		pairs = append(pairs, store.ReviewPair{PersonA: a, PersonB: b, Score: p.Prob, Explanation: expl})
+		pairs = append(pairs, store.ReviewPair{PersonA: a, PersonB: b, Score: p.Prob, Explanation: expl, RegA: r.regOf[p.I], RegB: r.regOf[p.J]})
 	}
 	if sum.Queued, err = r.store.AddReviews(ctx, actor, pairs); err != nil {
 		return sum, err

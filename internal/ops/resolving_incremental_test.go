@@ -219,3 +219,47 @@ func TestResolveIncrementalCannotLink(t *testing.T) {
 		checkResolveConsistent(t, s)
 	})
 }
+
+// A reviewer's "same person" reaches the Linker's model without a full
+// run: the kept Resolver learns it when it sees the decision, a new one
+// when it builds its Linker.
+func TestResolverLearnsFromReviews(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := openTestStore(t, dsn)
+		kept := NewResolver(s)
+		importAndResolve(t, s, kept, append(family(), background(t, MinModelRecords)...)...)
+		if kept.lk == nil || kept.lk.Model().Labels != 0 {
+			t.Fatal("no Linker after the first import, or labels from nowhere")
+		}
+		regs, regOf := registrationOf(t, s)
+		a, b := regs[len(regs)-1].PersonID, regs[len(regs)-2].PersonID
+		if a == b || regOf[a] == 0 || regOf[b] == 0 {
+			t.Fatalf("people %d and %d: registrations %d and %d", a, b, regOf[a], regOf[b])
+		}
+		if _, err := s.AddReviews(ctx, "t", []store.ReviewPair{{PersonA: a, PersonB: b, RegA: regOf[a], RegB: regOf[b], Score: 0.6, Explanation: []byte(`[]`)}}); err != nil {
+			t.Fatal(err)
+		}
+		rs, err := s.Reviews(ctx, store.ReviewFilter{State: store.ReviewPending})
+		if err != nil || len(rs) == 0 {
+			t.Fatalf("reviews %v, %v", rs, err)
+		}
+		for _, p := range rs {
+			if p.RegA == min(regOf[a], regOf[b]) || p.RegA == max(regOf[a], regOf[b]) {
+				if _, err := s.DecideReview(ctx, "rev", store.Scope{}, p.ID, store.ReviewSame, "same tazkira"); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		for name, r := range map[string]*Resolver{"kept": kept, "new": NewResolver(s)} {
+			next := rec("ngo-delta", "d-"+name, "D-"+name, "principal", "Zarghona", "Sadat", "Wali", "", muster.SexFemale, 1979, 1, 9, "", "")
+			if _, sum := importAndResolve(t, s, r, next); !sum.Incremental {
+				t.Fatalf("%s: not incremental: %+v", name, sum)
+			}
+			if got := r.lk.Model().Labels; got != 1 {
+				t.Errorf("%s Resolver's model learnt from %d labels, want 1", name, got)
+			}
+		}
+		checkResolveConsistent(t, s)
+	})
+}

@@ -3,9 +3,13 @@ package ops
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"muster"
+	"muster/internal/resolve"
 	"muster/internal/store"
 	"muster/internal/store/storetest"
 )
@@ -181,4 +185,98 @@ func TestReviewDecisions(t *testing.T) {
 		}
 		checkResolveConsistent(t, s)
 	})
+}
+
+// Reviewers' decisions name the registrations compared, and the next full
+// run learns from them: "same person" refines m, "different people" keeps
+// the two records apart inside the engine too.
+func TestReviewLabels(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := openTestStore(t, dsn)
+		ir, err := s.Import(ctx, "t", []muster.Record{
+			rec("a", "1", "X", "principal", "Gul Agha", "Popal", "", "", muster.SexMale, 1970, 0, 0, "", ""),
+			rec("b", "1", "Y", "principal", "Gul Aga", "Popal", "", "", muster.SexMale, 1971, 0, 0, "", ""),
+			rec("c", "1", "Z", "principal", "Gulagha", "Popal", "", "", muster.SexMale, 1970, 0, 0, "", ""),
+			rec("d", "1", "W", "principal", "Farida", "Noori", "", "", muster.SexFemale, 1992, 3, 4, "", ""),
+		}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, regOf := registrationOf(t, s)
+		a, b, c := ir.People[0], ir.People[1], ir.People[2]
+		// Queued with the persons in either order: the registrations follow.
+		if _, err := s.AddReviews(ctx, "t", []store.ReviewPair{
+			{PersonA: b, PersonB: a, RegA: regOf[b], RegB: regOf[a], Score: 0.7, Explanation: []byte(`[]`)},
+			{PersonA: c, PersonB: a, RegA: regOf[c], RegB: regOf[a], Score: 0.6, Explanation: []byte(`[]`)},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if ls, _ := s.ReviewLabels(ctx); len(ls) != 0 {
+			t.Errorf("pending pairs are labels: %v", ls)
+		}
+		rs, err := s.Reviews(ctx, store.ReviewFilter{State: store.ReviewPending})
+		if err != nil || len(rs) != 2 {
+			t.Fatalf("reviews = %+v, %v", rs, err)
+		}
+		for _, r := range rs {
+			if regOf[r.PersonA] != r.RegA || regOf[r.PersonB] != r.RegB {
+				t.Errorf("pair %d: people %d/%d, registrations %d/%d", r.ID, r.PersonA, r.PersonB, r.RegA, r.RegB)
+			}
+		}
+		if _, err := s.DecideReview(ctx, "rev", store.Scope{}, rs[0].ID, store.ReviewDifferent, "different fathers"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.DecideReview(ctx, "rev", store.Scope{}, rs[1].ID, store.ReviewSame, "same tazkira"); err != nil {
+			t.Fatal(err)
+		}
+		ls, err := s.ReviewLabels(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []store.Label{
+			{RegA: min(regOf[a], regOf[b]), RegB: max(regOf[a], regOf[b]), Same: false},
+			{RegA: min(regOf[a], regOf[c]), RegB: max(regOf[a], regOf[c]), Same: true},
+		}
+		if d := cmp.Diff(want, ls); d != "" {
+			t.Errorf("labels (-want +got):\n%s", d)
+		}
+		sum, err := ResolveAll(ctx, s, "resolver")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Labels != 2 {
+			t.Errorf("the run used %d labels, want 2", sum.Labels)
+		}
+		body, err := s.ResolveModel(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m resolve.Model
+		if err := json.Unmarshal(body, &m); err != nil {
+			t.Fatal(err)
+		}
+		if m.Labels != 1 {
+			t.Errorf("the saved model learnt from %d labels, want 1 (the same-person one)", m.Labels)
+		}
+		if _, err := s.Person(ctx, "", store.Scope{}, b); err != nil {
+			t.Errorf("the engine merged a pair a reviewer kept apart: %v", err)
+		}
+		checkResolveConsistent(t, s)
+	})
+}
+
+// registrationOf returns the live registrations and, for each person, one
+// of their registrations.
+func registrationOf(t *testing.T, s *store.Store) ([]store.RegRecord, map[int64]int64) {
+	t.Helper()
+	regs, err := s.LiveRegistrations(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	regOf := map[int64]int64{}
+	for _, r := range regs {
+		regOf[r.PersonID] = r.RegID
+	}
+	return regs, regOf
 }

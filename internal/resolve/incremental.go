@@ -169,7 +169,43 @@ func LoadModel(b []byte) (*Model, error) {
 }
 
 // Model returns the model the Linker scores with.
-func (l *Linker) Model() *Model { return l.model }
+func (l *Linker) Model() *Model {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.model
+}
+
+// Learn refines the model with pairs of the Linker's records that
+// reviewers called the same person, as a batch run does with its
+// must-links: m is recomputed from EM's estimate and all of these labels
+// (not added to earlier ones), so calling it again with every decision so
+// far is how a Linker keeps learning between batch runs. Pairs naming a
+// removed record are skipped. It returns how many labels it used.
+func (l *Linker) Learn(same [][2]int) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	base := l.model.EM
+	if base == nil {
+		base = l.model.M
+	}
+	var gs []uint64
+	for _, p := range same {
+		i, j := p[0], p[1]
+		if i == j || min(i, j) < 0 || max(i, j) >= len(l.dead) || l.dead[i] || l.dead[j] {
+			continue
+		}
+		g, _ := l.d.gamma(int32(i), int32(j))
+		gs = append(gs, g)
+	}
+	m := *l.model
+	m.M, m.EM, m.Labels = base, nil, len(gs)
+	if len(gs) > 0 {
+		m.M, m.EM = refineM(base, gs, l.opt.LabelWeight), base
+	}
+	m.finish()
+	l.model = &m
+	return len(gs)
+}
 
 // Add appends a record (values as Data.Add takes them) in cluster c (or
 // the cluster that absorbed c) and links it. Pairs from lo up that end in

@@ -20,6 +20,12 @@ type Model struct {
 	// Matches, the expected number of matching pairs among the candidates.
 	Lambda, Matches float64
 	Sessions        int // EM training sessions, one per blocking rule with enough pairs
+	// Labels is how many pairs reviewers called the same person refined M
+	// (see refineM); 0 when the model was estimated without labels.
+	Labels int `json:",omitempty"`
+	// EM is m as EM estimated it, before labels refined it (nil without
+	// labels): a Linker refines from it again as reviewers decide more.
+	EM [][]float64 `json:",omitempty"`
 	// Records is how many records the model was trained on: matches grow
 	// with the records and pairs with their square, so the Linker scales
 	// the prior to the records it holds.
@@ -279,6 +285,38 @@ func train(all []pattern, perRule [][]pattern, rules []Rule, u [][]float64, maxI
 		}
 	}
 	return m, sessions
+}
+
+// LabelPrior is how many labelled pairs EM's estimate of m is worth when
+// reviewers' labels refine it: with a few labels EM still decides, with
+// hundreds the labels do. Reviewers see the doubtful pairs, so their
+// matches disagree more than a random match does; a weak prior would let
+// a handful of such pairs teach that disagreement is normal.
+const LabelPrior = 50.0
+
+// refineM updates m with the comparison vectors of pairs labelled as the
+// same person, as Splink estimates m from pairwise labels, but Bayesian:
+// each field's m is the mean of a Dirichlet posterior whose prior is EM's
+// m worth prior pairs. A label missing a field says nothing of that field.
+// u is not touched: it comes from random pairs, and the pairs reviewers
+// call different people are the hardest non-matches, not random ones.
+func refineM(m [][]float64, labels []uint64, prior float64) [][]float64 {
+	out := make([][]float64, len(m))
+	for f := range m {
+		counts := make([]float64, len(m[f]))
+		n := 0.0
+		for _, g := range labels {
+			if l := level(g, f); l != nullLevel && l < len(counts) {
+				counts[l]++
+				n++
+			}
+		}
+		out[f] = make([]float64, len(m[f]))
+		for l := range m[f] {
+			out[f][l] = (prior*m[f][l] + counts[l]) / (prior + n)
+		}
+	}
+	return out
 }
 
 // emLambda estimates the share of pats that match, m and u fixed.

@@ -34,7 +34,9 @@ type Options struct {
 	Veto func(d *Data, i, j int32, g uint64) bool
 	// MustLink and CannotLink are reviewers' decisions on pairs of records
 	// (indexes into Data): same person, different people. They override the
-	// model both ways.
+	// model both ways, and the must-links are labels that refine m (see
+	// refineM; LabelPrior unless LabelWeight is set).
+	LabelWeight float64
 	MustLink, CannotLink [][2]int32
 	// FamilyBonus, when set, is the log2 odds that family evidence adds
 	// to a pair across two cases that match in two members or more (by
@@ -72,6 +74,9 @@ func (o *Options) defaults() {
 	}
 	if o.Seed == 0 {
 		o.Seed = 1
+	}
+	if o.LabelWeight == 0 {
+		o.LabelWeight = LabelPrior
 	}
 }
 
@@ -174,7 +179,21 @@ func Resolve(ctx context.Context, d *Data, opt Options) (*Result, error) {
 	}
 
 	m, sessions := train(pats, perRule, opt.Rules, u, opt.EMIterations)
-	model := &Model{M: m, U: u, Sessions: sessions, Records: d.Len()}
+	var labels []uint64
+	em := m
+	for _, p := range opt.MustLink {
+		// A vetoed pair a reviewer still called one person (a passport
+		// misread past the typo tolerance) is a label like any other.
+		g, _ := d.gamma(p[0], p[1])
+		labels = append(labels, g)
+	}
+	if len(labels) > 0 {
+		m = refineM(m, labels, opt.LabelWeight)
+	}
+	model := &Model{M: m, U: u, Sessions: sessions, Records: d.Len(), Labels: len(labels)}
+	if len(labels) > 0 {
+		model.EM = em
+	}
 	for _, f := range d.Fields {
 		model.Fields = append(model.Fields, f.Name)
 		model.Levels = append(model.Levels, f.Cmp.Levels())

@@ -16,12 +16,7 @@ import (
 
 func resolveRecords(t testing.TB, recs []muster.Record) *Result {
 	t.Helper()
-	d := NewRegistrations()
-	for k := range recs {
-		if err := AddRecord(d, &recs[k]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	d := registrations(t, recs)
 	opt := RegistrationOptions(d)
 	opt.KeepCandidates = true
 	res, err := Resolve(context.Background(), d, opt)
@@ -29,6 +24,18 @@ func resolveRecords(t testing.TB, recs []muster.Record) *Result {
 		t.Fatal(err)
 	}
 	return res
+}
+
+// registrations makes a data set of recs.
+func registrations(t testing.TB, recs []muster.Record) *Data {
+	t.Helper()
+	d := NewRegistrations()
+	for k := range recs {
+		if err := AddRecord(d, &recs[k]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return d
 }
 
 func date(y, m, d int) muster.Date {

@@ -63,6 +63,11 @@ type ReviewPair struct {
 	State       string          `json:"state"`
 	Explanation json.RawMessage `json:"explanation"`
 	Created     time.Time       `json:"created"`
+	// RegA and RegB are the registrations (of PersonA and PersonB) whose
+	// comparison is explained: a decision labels that pair of records for
+	// the model. 0 when unknown.
+	RegA int64 `json:"reg_a,omitempty"`
+	RegB int64 `json:"reg_b,omitempty"`
 }
 
 func orderPair(a, b int64) (int64, int64) {
@@ -79,12 +84,16 @@ func (s *Store) AddReviews(ctx context.Context, actor string, pairs []ReviewPair
 	err := s.write(ctx, func(tx *sql.Tx, now time.Time) error {
 		for _, p := range pairs {
 			a, b := orderPair(p.PersonA, p.PersonB)
+			ra, rb := p.RegA, p.RegB
+			if a != p.PersonA {
+				ra, rb = rb, ra
+			}
 			sealed, err := s.vault.Seal(p.Explanation, "review")
 			if err != nil {
 				return err
 			}
-			res, err := tx.ExecContext(ctx, `INSERT INTO review_pairs (person_a, person_b, score, state, sealed, created, updated) VALUES ($1, $2, $3, $4, $5, $6, $6)
-				ON CONFLICT (person_a, person_b) DO NOTHING`, a, b, p.Score, ReviewPending, sealed, now.UnixMicro())
+			res, err := tx.ExecContext(ctx, `INSERT INTO review_pairs (person_a, person_b, score, state, sealed, created, updated, reg_a, reg_b) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)
+				ON CONFLICT (person_a, person_b) DO NOTHING`, a, b, p.Score, ReviewPending, sealed, now.UnixMicro(), nullID(ra), nullID(rb))
 			if err != nil {
 				return err
 			}
@@ -92,8 +101,8 @@ func (s *Store) AddReviews(ctx context.Context, actor string, pairs []ReviewPair
 				added++
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE review_pairs SET score = $1, sealed = $2, updated = $3 WHERE person_a = $4 AND person_b = $5 AND state = $6`,
-				p.Score, sealed, now.UnixMicro(), a, b, ReviewPending); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE review_pairs SET score = $1, sealed = $2, updated = $3, reg_a = $7, reg_b = $8 WHERE person_a = $4 AND person_b = $5 AND state = $6`,
+				p.Score, sealed, now.UnixMicro(), a, b, ReviewPending, nullID(ra), nullID(rb)); err != nil {
 				return err
 			}
 		}
@@ -119,7 +128,7 @@ func (s *Store) Reviews(ctx context.Context, f ReviewFilter) ([]ReviewPair, erro
 	if f.Limit <= 0 {
 		f.Limit = 1 << 30
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT r.id, r.person_a, r.person_b, r.score, r.state, r.sealed, r.created FROM review_pairs r
+	rows, err := s.db.QueryContext(ctx, `SELECT r.id, r.person_a, r.person_b, r.score, r.state, r.sealed, r.created, r.reg_a, r.reg_b FROM review_pairs r
 		JOIN persons a ON a.id = r.person_a JOIN persons b ON b.id = r.person_b
 		WHERE a.merged_into IS NULL AND b.merged_into IS NULL AND ($1 = '' OR r.state = $1) AND ($2 = 0 OR r.id = $2)
 		AND ($3 = '' OR (a.partner = $3 AND b.partner = $3))
@@ -133,14 +142,47 @@ func (s *Store) Reviews(ctx context.Context, f ReviewFilter) ([]ReviewPair, erro
 		var p ReviewPair
 		var sealed []byte
 		var created int64
-		if err := rows.Scan(&p.ID, &p.PersonA, &p.PersonB, &p.Score, &p.State, &sealed, &created); err != nil {
+		var ra, rb sql.NullInt64
+		if err := rows.Scan(&p.ID, &p.PersonA, &p.PersonB, &p.Score, &p.State, &sealed, &created, &ra, &rb); err != nil {
 			return nil, err
 		}
 		if p.Explanation, err = s.vault.Open(sealed, "review"); err != nil {
 			return nil, fmt.Errorf("review %d: %w", p.ID, err)
 		}
 		p.Created = time.UnixMicro(created).UTC()
+		p.RegA, p.RegB = ra.Int64, rb.Int64
 		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// Label is a reviewer's decision on a pair of registrations: the same
+// person or different people.
+type Label struct {
+	RegA, RegB int64
+	Same       bool
+}
+
+// ReviewLabels returns every decided review pair whose registrations are
+// known, oldest decision first: the labels the linkage engine refines its
+// model with. A merge undone by a human has no registrations (the split
+// names people) and is not a label, but stays a cannot-link.
+func (s *Store) ReviewLabels(ctx context.Context) ([]Label, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT reg_a, reg_b, state FROM review_pairs
+		WHERE state IN ($1, $2) AND reg_a IS NOT NULL AND reg_b IS NOT NULL ORDER BY updated, id`, ReviewSame, ReviewDifferent)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Label
+	for rows.Next() {
+		var l Label
+		var state string
+		if err := rows.Scan(&l.RegA, &l.RegB, &state); err != nil {
+			return nil, err
+		}
+		l.Same = state == ReviewSame
+		out = append(out, l)
 	}
 	return out, rows.Err()
 }
