@@ -77,6 +77,10 @@ type Prepared struct {
 	// wts are the token weights under the Freq wfreq, set by Bind.
 	wts   []float32
 	wfreq *Freq
+	// trMask marks the tokens with a translation under wtrans, set by
+	// Bind.
+	trMask uint16
+	wtrans *Translations
 }
 
 // Prepare parses and encodes s.
@@ -311,6 +315,9 @@ func logPlus1(c int) float64 {
 // common Afghan and Arabic name tokens.
 type Matcher struct {
 	Freq *Freq
+	// Trans, when not nil, lets words that translate each other meet
+	// (LearnTranslations).
+	Trans *Translations
 }
 
 // Aligned is one token of name a matched with one of name b (B is empty
@@ -446,6 +453,26 @@ func (m *Matcher) Bind(p *Prepared) {
 		w[i] = m.weight(&p.toks[i])
 	}
 	p.wts, p.wfreq = w, m.freq()
+	p.trMask, p.wtrans = m.trans().mask(p), m.trans()
+}
+
+func (m *Matcher) trans() *Translations {
+	if m == nil {
+		return nil
+	}
+	return m.Trans
+}
+
+// transMask is p's mask of tokens with a translation under m.
+func (m *Matcher) transMask(p *Prepared) uint16 {
+	t := m.trans()
+	if t == nil {
+		return 0
+	}
+	if p.wtrans == t {
+		return p.trMask
+	}
+	return t.mask(p)
 }
 
 func (m *Matcher) freq() *Freq {
@@ -477,6 +504,7 @@ func (m *Matcher) align(a, b *Prepared, al *alignment) float64 {
 	}
 	m.weights(a, al.wa[:na])
 	m.weights(b, al.wb[:nb])
+	ma, mb := m.transMask(a), m.transMask(b)
 	for i := 0; i < na; i++ {
 		al.pa[i] = -1
 	}
@@ -501,6 +529,9 @@ func (m *Matcher) align(a, b *Prepared, al *alignment) float64 {
 					// Two tribes share their ending: Achakzai and
 					// Ishakzai are as alike as Achak and Ishak.
 					s = min(s, cachedPairSim(ti.stem, tj.stem))
+				}
+				if s < transSim && ma&(1<<i) != 0 && mb&(1<<j) != 0 && m.Trans.has(ti.id, tj.id) {
+					s = transSim
 				}
 			}
 			al.sim[i][j] = float32(s)

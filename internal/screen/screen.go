@@ -196,7 +196,8 @@ func (c *nameCache) put(k string, v []cand) {
 func (ix *Index) candidates(qp *names.Prepared, floor float64, seen *seenSet) []cand {
 	var out []cand
 	seen.next(len(ix.names))
-	for _, k := range names.Keys(qp) {
+	keys := ix.matcher.Trans.AppendKeys(names.Keys(qp), qp)
+	for _, k := range keys {
 		for _, id := range ix.postings[k] {
 			if seen.stamp[id] == seen.gen {
 				continue
@@ -239,12 +240,17 @@ func (s *seenSet) next(n int) {
 
 // NewIndex prepares every name of every entry and indexes it under the name
 // engine's retrieval keys. Token frequencies for weighting come from the
-// list names themselves.
+// list names themselves, and so do translations: words left over together
+// when the names of one organisation are aligned, over many organisations
+// (names.LearnTranslations). Both are learnt from entries alone, so an
+// index never knows more than the names given to it.
 func NewIndex(entries []lists.Entry) *Index {
 	ix := &Index{entries: entries, postings: map[string][]int32{}}
 	freq := names.NewFreq()
+	var groups [][]*names.Prepared
 	for i := range entries {
 		e := &entries[i]
+		var group []*names.Prepared
 		for _, n := range e.Names {
 			if strings.TrimSpace(n.Name) == "" {
 				continue
@@ -256,14 +262,25 @@ func NewIndex(entries []lists.Entry) *Index {
 				ix.postings[k] = append(ix.postings[k], id)
 			}
 			freq.Add(n.Name)
+			if n.Script == lists.ScriptLatin {
+				group = append(group, p)
+			}
+		}
+		// Organisations only: people's aliases are spellings, noms de
+		// guerre and other names, not translations.
+		if e.Type == lists.TypeEntity && len(group) > 1 {
+			groups = append(groups, group)
 		}
 	}
-	ix.matcher = names.Matcher{Freq: freq}
+	ix.matcher = names.Matcher{Freq: freq, Trans: names.LearnTranslations(groups)}
 	for i := range ix.names {
 		ix.matcher.Bind(ix.names[i].p)
 	}
 	return ix
 }
+
+// Translations are the word pairs the index learnt from its entries.
+func (ix *Index) Translations() *names.Translations { return ix.matcher.Trans }
 
 // Len is the number of entries indexed.
 func (ix *Index) Len() int { return len(ix.entries) }
