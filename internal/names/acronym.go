@@ -37,7 +37,7 @@ var acronymSkip = map[string]bool{
 }
 
 // orgNouns are words that name kinds of organisation and are never
-// personal names. Unlike orgWords they are names' real words (ISLAMIC
+// personal names (Ansar, Jihad and Tanzim are, and are not here). Unlike orgWords they are names' real words (ISLAMIC
 // JIHAD UNION is not ISLAMIC JIHAD ARMY) and weigh as such; they only
 // mark a name as an organisation's, for acronyms.
 var orgNouns = func() map[string]bool {
@@ -47,8 +47,8 @@ var orgNouns = func() map[string]bool {
 		agency authority plant factory zavod kombinat bureau office service services forces force corps division
 		station airlines airways shipping lines charity charitable relief trust school university academy hospital
 		club media television radio navy guard guards regiment federation league alliance coalition congress
-		brotherhood mujahideen jihad jamaat jamaa jamiat tanzim harakat hizb lashkar jaish kataib liwa
-		firqa saraya ansar industry industries manufacturing engineering technology technologies systems
+		brotherhood mujahideen jamaat jamaa jamiat harakat hizb lashkar jaish kataib liwa
+		firqa saraya industry industries manufacturing engineering technology technologies systems
 		research development design production scientific petrochemical chemical oil gas petroleum energy
 		mining metallurgy trading exchange insurance investment investments capital finance financial
 		leasing logistics transport shipyard port airport telecommunication communication communications
@@ -147,7 +147,7 @@ func (m *Matcher) tryAcronym(x, y *Prepared, al *alignment, swapped bool) {
 	if swapped {
 		px, py, sx, sy = &al.pb, &al.pa, &al.sb, &al.sa
 	}
-	if !organisational(y) {
+	if !y.org {
 		return
 	}
 	cand := -1
@@ -200,4 +200,29 @@ func acronymPair(a, b *Prepared, al *alignment) Aligned {
 		p.A, p.B = p.B, p.A
 	}
 	return p
+}
+
+// Abbreviations: organisations' names cut words short (IMP. & EXP. for
+// IMPORT AND EXPORT, IND. for INDUSTRY), and the lists give both forms.
+// In an organisation's name a word of three or more letters that begins
+// a word at least two letters longer meets it at abbrevSim. People's names
+// are left alone: there a short name that begins a longer one is another
+// name (Ali, Alim; Hass, Hassan).
+const abbrevSim = 0.88
+
+// abbreviates reports whether one of two tokens is the other cut short.
+func abbreviates(a, b *ptok) bool {
+	x, y := a.key, b.key
+	if len(x) > len(y) {
+		x, y = y, x
+	}
+	if len(x) < 3 || len(y) < len(x)+2 || a.title || b.title || !strings.HasPrefix(y, x) {
+		return false
+	}
+	for i := 0; i < len(y); i++ {
+		if c := y[i]; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
 }

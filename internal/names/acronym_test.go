@@ -97,3 +97,35 @@ func TestAcronymKeys(t *testing.T) {
 		}
 	}
 }
+
+// Words cut short in organisations' names (SDN 2024-05: WUHAN SANJIANG
+// IMP. & EXP. CO. LTD. and WUHAN SANJIANG IMPORT AND EXPORT CO. LTD) meet
+// the whole word; in people's names a name that begins another is a
+// different name.
+func TestAbbreviation(t *testing.T) {
+	for _, c := range []struct {
+		a, b   string
+		abbrev bool
+	}{
+		{"WUHAN SANJIANG IMP. & EXP. CO. LTD.", "WUHAN SANJIANG IMPORT AND EXPORT CO. LTD", true},
+		{"ZHEJIANG QINGJI IND. CO., LTD", "ZHEJIANG QINGJI INDUSTRY CO., LTD.", true},
+		{"Ahmad Rahimi", "Ahmadzai Rahimi", false},
+		{"Ali Hassan", "Alim Hassan", false},
+		{"Ansar Ahmad", "Ansar Ahmadzai", false},
+		// Two letters are not an abbreviation, nor a word one letter short.
+		{"AB TRADING CO", "ABBAS TRADING CO", false},
+		{"NORTH STAR SHIPPING CO", "NORTH STARS SHIPPING CO", false},
+	} {
+		r := Compare(c.a, c.b)
+		got := false
+		for _, p := range r.Pairs {
+			got = got || (p.Sim == abbrevSim && p.A != p.B && (strings.HasPrefix(p.A, p.B) || strings.HasPrefix(p.B, p.A)))
+		}
+		if got != c.abbrev {
+			t.Errorf("Compare(%q, %q) = %.3f: %s; abbreviation %v, want %v", c.a, c.b, r.Score, r.Explain(), got, c.abbrev)
+		}
+		if c.abbrev && r.Score < MatchThreshold {
+			t.Errorf("Compare(%q, %q) = %.3f < %.2f: %s", c.a, c.b, r.Score, MatchThreshold, r.Explain())
+		}
+	}
+}

@@ -171,7 +171,7 @@ func appendAcronymKeys(keys []string, p *Prepared) []string {
 			keys = append(keys, "a:"+k)
 		}
 	}
-	if !organisational(p) {
+	if !p.org {
 		return keys
 	}
 	var withOrg, without [maxAcronym]byte

@@ -71,6 +71,9 @@ type Prepared struct {
 	toks    []ptok
 	nFather int
 	hash    uint64 // of Orig, for a cheap canonical order
+	// org: the name is an organisation's (organisational), where words
+	// may be abbreviated and initials may stand for words.
+	org bool
 	// merged[i] is the code of tokens i and i+1 written as one word, for
 	// split/merged tokens (Gul Agha vs Gulagha).
 	merged []*tokenCode
@@ -130,6 +133,7 @@ func Prepare(s string) *Prepared {
 	}
 	p.nFather = len(p.toks) - own
 	stemOrgWords(p)
+	p.org = organisational(p)
 	// Titles are not names, but two names that both carry Hafiz or Haji
 	// agree a little more: they take part as optional tokens.
 	for _, ti := range p.Name.Titles {
@@ -532,6 +536,9 @@ func (m *Matcher) align(a, b *Prepared, al *alignment) float64 {
 				}
 				if s < transSim && ma&(1<<i) != 0 && mb&(1<<j) != 0 && m.Trans.has(ti.id, tj.id) {
 					s = transSim
+				}
+				if s < abbrevSim && (a.org || b.org) && abbreviates(ti, tj) {
+					s = abbrevSim
 				}
 			}
 			al.sim[i][j] = float32(s)
