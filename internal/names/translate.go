@@ -68,7 +68,7 @@ func LearnTranslations(groups [][]*Prepared) *Translations {
 				}
 				for _, x := range ua {
 					toks[x.id] = true
-					codes[x.id] = x
+					codes[x.id] = x.tokenCode
 					for _, y := range ub {
 						if x.id != y.id {
 							pairs[pairKey(x.id, y.id)] = true
@@ -77,7 +77,7 @@ func LearnTranslations(groups [][]*Prepared) *Translations {
 				}
 				for _, y := range ub {
 					toks[y.id] = true
-					codes[y.id] = y
+					codes[y.id] = y.tokenCode
 				}
 			}
 		}
@@ -152,7 +152,7 @@ func pairKey(a, b uint32) uint64 {
 // leftOver aligns two names of one entry and returns the words of each
 // that met nothing, when the two share a word and neither has more than
 // maxTransLeft left; else nil, nil.
-func leftOver(m *Matcher, a, b *Prepared) (ua, ub []*tokenCode) {
+func leftOver(m *Matcher, a, b *Prepared) (ua, ub []*ptok) {
 	var al alignment
 	m.align(a, b, &al)
 	anchored := false
@@ -163,18 +163,42 @@ func leftOver(m *Matcher, a, b *Prepared) (ua, ub []*tokenCode) {
 			continue
 		}
 		if learnable(t) {
-			ua = append(ua, t.tokenCode)
+			ua = append(ua, t)
 		}
 	}
 	for j := 0; j < al.nb; j++ {
 		if t := &b.toks[j]; al.pb[j] < 0 && learnable(t) {
-			ub = append(ub, t.tokenCode)
+			ub = append(ub, t)
 		}
 	}
 	if !anchored || len(ua) == 0 || len(ub) == 0 || len(ua) > maxTransLeft || len(ub) > maxTransLeft {
 		return nil, nil
 	}
+	if partAcronym(ua, ub) || partAcronym(ub, ua) {
+		return nil, nil
+	}
 	return ua, ub
+}
+
+// partAcronym reports whether the one word left in x could be initials
+// that begin with those of the words left in y (ISIL KHORASAN, ISLAMIC
+// STATE KHORASAN): the two are an acronym written differently, not
+// translations, and learning ISIL/ISLAMIC would hide the acronym from
+// ISLAMIC STATE OF IRAQ AND THE LEVANT.
+func partAcronym(x, y []*ptok) bool {
+	if len(x) != 1 || len(y) < 2 {
+		return false
+	}
+	k := x[0].key
+	if len(k) < len(y) || len(k) > maxAcronym {
+		return false
+	}
+	for i, t := range y {
+		if t.key == "" || t.key[0] != k[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // learnable: ordinary words of three or more letters, interned.

@@ -44,6 +44,18 @@ func TestLearnTranslations(t *testing.T) {
 			nil,
 		},
 		{
+			// Initials written beside the words they begin are an
+			// acronym, not a translation: learning ISIL/ISLAMIC would
+			// keep ISIL from meeting ISLAMIC STATE OF IRAQ AND THE LEVANT.
+			"acronym",
+			[][]string{
+				{"ISIL KHORASAN", "ISLAMIC STATE KHORASAN"},
+				{"ISIL LIBYA", "ISLAMIC STATE LIBYA"},
+				{"ISIL SINAI PROVINCE", "ISLAMIC STATE SINAI PROVINCE"},
+			},
+			nil,
+		},
+		{
 			// Names that share no word teach nothing: they may be
 			// unrelated names of one entry.
 			"no shared word",
