@@ -349,8 +349,9 @@ func parseTokens(words []string, nFamily int, titlesOut *[]string) ([]Token, []s
 		}
 		tok := Token{Orig: t.orig}
 		switch {
-		case len(k) == 1:
-			// An initial says little and is often left out.
+		case len(k) == 1 && (k[0] < '0' || k[0] > '9'):
+			// An initial says little and is often left out. (A number
+			// is not an initial: NO. 1 and NO. 2 are two enterprises.)
 			tok.Kind = KindInitial
 			tok.Optional = true
 		case honorifics[k]:

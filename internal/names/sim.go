@@ -34,7 +34,7 @@ func isVowelCode(c byte) bool {
 }
 
 // encode writes the phonetic code of a Latin key into dst and returns its
-// length. Non-letters are skipped.
+// length. Characters other than letters and digits are skipped.
 func encode(key string, dst *[maxCode]byte) int {
 	n := 0
 	put := func(c byte) {
@@ -165,7 +165,10 @@ func encode(key string, dst *[maxCode]byte) int {
 				put('u')
 			}
 		default:
-			if c >= 'a' && c <= 'z' {
+			// Digits are kept: organisations are told apart by them (NO.
+			// 1 and NO. 2 MINING ENTERPRISE, 53 and 116 ARSENAL), and
+			// consClass gives each its own group.
+			if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
 				put(c)
 			}
 		}
