@@ -161,7 +161,9 @@ func Prepare(s string) *Prepared {
 func setAlt(pt *ptok, mkey string) {
 	lk := strings.ToLower(mkey)
 	switch {
-	case len(lk) >= 6 && (strings.HasPrefix(lk, "al") || strings.HasPrefix(lk, "el")) && !isVowelCode(lk[2]) && lk[2] != 'l':
+	case len(lk) >= 6 && (strings.HasPrefix(lk, "al") || strings.HasPrefix(lk, "el")) && lk[2] != 'l' &&
+		(!isVowelCode(lk[2]) || !isVowelCode(lk[3])):
+		// Also before one vowel: ALOTAIBI is al-Otaibi, ALAMIN al-Amin.
 		pt.alt, pt.altPen = internCode(mkey[2:]), 0.02
 	case len(lk) >= 8 && strings.HasPrefix(lk, "abdul"):
 		// A. Rahman, Rahman for Abdul Rahman: close, not the same.

@@ -184,6 +184,7 @@ var samePerson = [][2]string{
 	{"RAHMAN, Mohamad Iqbal", "ABDUL RAHMAN, Mohamad Iqbal"}, // abdul- left out
 	{"AL-QADHAFI, Mohammed", "EL-QADDAFI, Muhammad"},
 	{"ELKADDAFI, Aisha", "QADDAFI, Aisha"}, // glued article
+	{"Mohammed I. ALOTAIBI", "Mohammad AL-OTAIBI"}, // glued before a vowel (SDN 2024-05)
 	{"DAQOU, Hassan bin Muhammad", "DAQQOU, Hassan Muhammad"},
 	{"میرویس", "Mirwais"},
 	{"فوزیه کوفی", "Fawzia Koofi"},
