@@ -134,13 +134,13 @@ func (r *Resolver) build(ctx context.Context, model *resolve.Model) error {
 		return err
 	}
 	d := resolve.NewRegistrations()
+	if err := resolve.AddRecords(d, len(regs), func(i int) *muster.Record { return &regs[i].Record }); err != nil {
+		return err
+	}
 	person := make([]int64, len(regs))
 	r.recOf = make(map[int64]int, len(regs))
 	r.regOf = make(map[int]int64, len(regs))
 	for i := range regs {
-		if err := resolve.AddRecord(d, &regs[i].Record); err != nil {
-			return err
-		}
 		person[i] = regs[i].PersonID
 		r.recOf[regs[i].RegID] = i
 		r.regOf[i] = regs[i].RegID
@@ -233,31 +233,64 @@ func (r *Resolver) refresh(ctx context.Context, people []int64) error {
 	return nil
 }
 
-// link links regs one by one, then writes what came of it: merges in one
-// transaction, doubtful pairs to the review queue.
+// byCase groups regs by case (source and case reference), each case in
+// the order of its first registration; a registration without a case is
+// a case of its own.
+func byCase(regs []store.RegRecord) [][]int {
+	var cases [][]int
+	at := map[[2]string]int{}
+	for i := range regs {
+		rc := &regs[i].Record
+		if rc.CaseRef == "" {
+			cases = append(cases, []int{i})
+			continue
+		}
+		k := [2]string{rc.Source, rc.CaseRef}
+		if c, ok := at[k]; ok {
+			cases[c] = append(cases[c], i)
+			continue
+		}
+		at[k] = len(cases)
+		cases = append(cases, []int{i})
+	}
+	return cases
+}
+
+// link links regs a case at a time, so that a family registered again by
+// another source is weighed as a family (resolve.Linker.AddCase), then
+// writes what came of it: merges in one transaction, doubtful pairs to the
+// review queue.
 func (r *Resolver) link(ctx context.Context, actor string, regs []store.RegRecord) (ResolveSummary, error) {
 	sum := ResolveSummary{Registrations: len(regs), Incremental: true}
 	lk := r.lk
 	var merges []store.MergeOp
 	var doubtful []resolve.ReviewPair
-	for i := range regs {
-		rg := &regs[i]
-		// An updated registration replaces its old version.
-		if old, ok := r.recOf[rg.RegID]; ok {
-			lk.Remove(old)
+	for _, c := range byCase(regs) {
+		recs := make([]*muster.Record, len(c))
+		persons := make([]int64, len(c))
+		for k, i := range c {
+			rg := &regs[i]
+			// An updated registration replaces its old version.
+			if old, ok := r.recOf[rg.RegID]; ok {
+				lk.Remove(old)
+			}
+			recs[k], persons[k] = &rg.Record, rg.PersonID
 		}
-		res, err := lk.AddRecord(&rg.Record, rg.PersonID, ReviewFloor)
+		res, err := lk.AddCase(recs, persons, ReviewFloor)
 		if err != nil {
-			return sum, fmt.Errorf("registration %d: %w", rg.RegID, err)
+			return sum, fmt.Errorf("registrations %d to %d: %w", regs[c[0]].RegID, regs[c[len(c)-1]].RegID, err)
 		}
-		r.recOf[rg.RegID] = res.Record
-		r.regOf[res.Record] = rg.RegID
-		sum.Refused += res.Refused
-		for _, m := range res.Merges {
-			ev, _ := json.Marshal(map[string]any{"engine": "fellegi-sunter", "incremental": true, "registration": rg.RegID, "probability": m.Prob})
-			merges = append(merges, store.MergeOp{Into: m.Into, Absorbed: m.Absorbed, Reason: "record linkage", Evidence: ev})
+		for k, i := range c {
+			rg := &regs[i]
+			r.recOf[rg.RegID] = res[k].Record
+			r.regOf[res[k].Record] = rg.RegID
+			sum.Refused += res[k].Refused
+			for _, m := range res[k].Merges {
+				ev, _ := json.Marshal(map[string]any{"engine": "fellegi-sunter", "incremental": true, "registration": rg.RegID, "probability": m.Prob})
+				merges = append(merges, store.MergeOp{Into: m.Into, Absorbed: m.Absorbed, Reason: "record linkage", Evidence: ev})
+			}
+			doubtful = append(doubtful, res[k].Review...)
 		}
-		doubtful = append(doubtful, res.Review...)
 	}
 	seqs, err := r.store.MergeMany(ctx, actor, merges)
 	if err != nil {

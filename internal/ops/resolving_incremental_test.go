@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"muster"
 	"muster/internal/demo"
 	"muster/internal/intake"
@@ -259,6 +261,124 @@ func TestResolverLearnsFromReviews(t *testing.T) {
 			if got := r.lk.Model().Labels; got != 1 {
 				t.Errorf("%s Resolver's model learnt from %d labels, want 1", name, got)
 			}
+		}
+		checkResolveConsistent(t, s)
+	})
+}
+
+// TestResolveIncrementalFamilies: an import links its registrations a case
+// at a time against the people already resolved, so a family registered
+// again by another source merges as a family (its children too, who
+// match their records only weakly), the only match between two unrelated
+// families goes to a reviewer with its registrations named, a sibling is
+// never merged into a brother, and a lone registration links as before.
+func TestResolveIncrementalFamilies(t *testing.T) {
+	M, F := muster.SexMale, muster.SexFemale
+	held := []muster.Record{
+		rec("ngo-c", "c1", "C-5", "principal", "Sayed Jalal", "Hashimi", "Sayed Kamal", "", M, 1978, 2, 11, "", "+93788123001"),
+		rec("ngo-c", "c2", "C-5", "spouse", "Nadia", "Hashimi", "Abdul Qadir", "", F, 1983, 6, 30, "", ""),
+		rec("ngo-c", "c3", "C-5", "child", "Fatima", "Hashimi", "Sayed Jalal", "", F, 2009, 4, 2, "", ""),
+		rec("ngo-c", "c4", "C-5", "child", "Mustafa", "Hashimi", "Sayed Jalal", "", M, 2012, 9, 17, "", ""),
+		rec("ngo-d", "d1", "D-1", "principal", "Mohammad", "Sultani", "", "", M, 1980, 0, 0, "", ""),
+		rec("ngo-d", "d2", "D-1", "spouse", "Freshta", "Sultani", "", "", F, 1986, 1, 20, "", ""),
+		rec("ngo-d", "d3", "D-1", "child", "Omid", "Sultani", "", "", M, 2012, 8, 8, "", ""),
+		rec("ngo-f", "f1", "F-1", "principal", "Zahir", "Wardak", "Gul Agha", "", M, 1962, 3, 3, "", "+93700999888"),
+		rec("ngo-f", "f2", "F-1", "child", "Ahmad", "Wardak", "Zahir", "", M, 1990, 6, 15, "P1234567", ""),
+		rec("ngo-f", "f3", "F-1", "child", "Mahmood", "Wardak", "Zahir", "", M, 1993, 2, 1, "", ""),
+	}
+	tests := []struct {
+		name   string
+		arrive []muster.Record
+		same   [][2]string // source ids that end as one person
+		apart  [][2]string // and as two
+		review [][2]string // pairs queued for a reviewer
+	}{{
+		name: "a family of four merges as a family",
+		// Record by record (before AddCase) the children stayed apart.
+		arrive: []muster.Record{
+			rec("mp-office", "m1", "M-2", "principal", "Syed Jalal", "Hashemi", "Syed Kamal", "", M, 1978, 2, 11, "", "+93788123001"),
+			rec("mp-office", "m2", "M-2", "spouse", "Nadiya", "Hashemi", "Abdulqadir", "", F, 1983, 6, 30, "", ""),
+			// Children given without family name, sex or date of birth.
+			rec("mp-office", "m3", "M-2", "child", "Fatema", "", "Syed Jalal", "", "", 0, 0, 0, "", ""),
+			rec("mp-office", "m4", "M-2", "child", "Mostafa", "", "Syed Jalal", "", "", 0, 0, 0, "", ""),
+		},
+		same:  [][2]string{{"c1", "m1"}, {"c2", "m2"}, {"c3", "m3"}, {"c4", "m4"}},
+		apart: [][2]string{{"c3", "c4"}, {"m1", "m2"}},
+	}, {
+		name: "the only match between two families is held for review",
+		arrive: []muster.Record{
+			// Two fathers who share a common name and a birth year, and
+			// nothing else.
+			rec("webform", "e1", "E-9", "principal", "Mohammad", "Sultani", "", "", "", 1980, 0, 0, "", ""),
+			rec("webform", "e2", "E-9", "spouse", "Shakila", "Sultani", "", "", F, 1991, 11, 3, "", ""),
+			rec("webform", "e3", "E-9", "child", "Yalda", "Sultani", "", "", F, 2015, 2, 14, "", ""),
+		},
+		apart: [][2]string{{"d1", "e1"}, {"d2", "e2"}, {"d3", "e3"}},
+		// Record by record the fathers merged.
+		review: [][2]string{{"d1", "e1"}},
+	}, {
+		name: "a sibling stays apart from his brothers",
+		arrive: []muster.Record{
+			rec("consular", "s1", "S-4", "principal", "Zaheer", "Wardag", "Gul Aga", "", M, 1962, 3, 3, "", "+93700999888"),
+			rec("consular", "s2", "S-4", "child", "Ahmed", "Wardag", "Zaheer", "", M, 1990, 6, 15, "P1234567", ""),
+			rec("consular", "s3", "S-4", "child", "Hamid", "Wardag", "Zaheer", "", M, 1991, 9, 9, "", ""),
+		},
+		same:  [][2]string{{"f1", "s1"}, {"f2", "s2"}},
+		apart: [][2]string{{"f2", "s3"}, {"f3", "s3"}, {"f2", "f3"}},
+	}, {
+		name:   "a lone registration links on its own",
+		arrive: []muster.Record{rec("webform", "w7", "", "principal", "Sayyid Jalal", "Hashimi", "Sayed Kamal", "", M, 1978, 2, 11, "", "")},
+		same:   [][2]string{{"c1", "w7"}},
+	}}
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := openTestStore(t, dsn)
+		importAndResolve(t, s, NewResolver(s), append(held, background(t, MinModelRecords)...)...)
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				// A new process each time, as muster import is.
+				_, sum := importAndResolve(t, s, NewResolver(s), tt.arrive...)
+				if !sum.Incremental {
+					t.Fatalf("not linked incrementally: %+v", sum)
+				}
+				regs, err := s.LiveRegistrations(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				type reg struct{ id, person int64 }
+				of := map[string]reg{}
+				for _, rg := range regs {
+					of[rg.Record.SourceID] = reg{rg.RegID, rg.PersonID}
+				}
+				var failed []string
+				for _, p := range tt.same {
+					if of[p[0]].person != of[p[1]].person {
+						failed = append(failed, "apart "+p[0]+" "+p[1])
+					}
+				}
+				for _, p := range tt.apart {
+					if of[p[0]].person == of[p[1]].person {
+						failed = append(failed, "merged "+p[0]+" "+p[1])
+					}
+				}
+				rs, err := s.Reviews(ctx, store.ReviewFilter{State: store.ReviewPending})
+				if err != nil {
+					t.Fatal(err)
+				}
+				queued := map[[2]int64]bool{}
+				for _, q := range rs {
+					queued[[2]int64{min(q.RegA, q.RegB), max(q.RegA, q.RegB)}] = true
+				}
+				for _, p := range tt.review {
+					a, b := of[p[0]].id, of[p[1]].id
+					if !queued[[2]int64{min(a, b), max(a, b)}] {
+						failed = append(failed, "not queued "+p[0]+" "+p[1])
+					}
+				}
+				if diff := cmp.Diff([]string(nil), failed); diff != "" {
+					t.Errorf("(-want +got)\n%s\n%+v", diff, sum)
+				}
+			})
 		}
 		checkResolveConsistent(t, s)
 	})

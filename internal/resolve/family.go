@@ -36,7 +36,7 @@ const familyCertain = 0.99
 
 // familyEvidence holds, per pair of groups, what was seen.
 type familyEvidence struct {
-	size  map[int32]int
+	size  []int32 // members per group id
 	links map[uint64]*groupLink
 	bonus float64 // fixed bonus (Options.FamilyBonus), or 0
 	prior float64 // the population's log2 prior odds
@@ -61,38 +61,50 @@ func groupPair(ga, gb int32) uint64 {
 // k's log2 odds before any family evidence, and ok(k) whether it may
 // merge at all.
 func (r *Result) newFamilyEvidence(pairs []uint64, weight func(k int) float64, ok func(k int) bool, minW float64) *familyEvidence {
-	fe := &familyEvidence{size: map[int32]int{}, links: map[uint64]*groupLink{},
+	fe := &familyEvidence{links: map[uint64]*groupLink{},
 		bonus: r.opt.FamilyBonus, prior: r.prior, minW: minW, certW: math.Log2(familyCertain / (1 - familyCertain))}
 	if r.opt.NoFamily {
 		return fe
 	}
 	d := r.d
+	fe.size = make([]int32, len(d.groups))
 	for _, g := range d.Group {
 		if g >= 0 {
 			fe.size[g]++
 		}
 	}
 	for k, p := range pairs {
+		if !ok(k) || weight(k) < minW {
+			continue
+		}
 		i, j := unpair(p)
-		gi, gj := d.Group[i], d.Group[j]
-		if gi < 0 || gj < 0 || gi == gj || !ok(k) || weight(k) < minW {
-			continue
-		}
-		if gi > gj {
-			i, j = j, i
-		}
-		key := groupPair(gi, gj)
-		l := fe.links[key]
-		if l == nil {
-			fe.links[key] = &groupLink{strong: 1, a: i, b: j}
-			continue
-		}
-		l.strong++
-		if i != l.a && j != l.b {
-			l.distinct = true
-		}
+		fe.note(d, i, j)
 	}
 	return fe
+}
+
+// note counts records i and j, a pair that reaches the merge threshold on
+// its own fields, as a strong link between their groups. Pairs are noted
+// in pairOf order, which decides the first pair each later one is checked
+// against for distinct members.
+func (fe *familyEvidence) note(d *Data, i, j int32) {
+	gi, gj := d.Group[i], d.Group[j]
+	if gi < 0 || gj < 0 || gi == gj {
+		return
+	}
+	if gi > gj {
+		i, j = j, i
+	}
+	key := groupPair(gi, gj)
+	l := fe.links[key]
+	if l == nil {
+		fe.links[key] = &groupLink{strong: 1, a: i, b: j}
+		return
+	}
+	l.strong++
+	if i != l.a && j != l.b {
+		l.distinct = true
+	}
 }
 
 // adjust returns the family evidence for records i and j whose own log2

@@ -26,7 +26,9 @@ import (
 // across the two clusters, mean match probability over all pairs across
 // them at least Link). A merge keeps the smaller cluster id, so ids stay
 // stable: a record never changes cluster unless a merge absorbs its
-// cluster. A Linker is safe for concurrent use.
+// cluster. Records arriving as families (one source's case) are linked
+// together with AddGroup, which weighs them with the batch's family
+// evidence (linker_case.go). A Linker is safe for concurrent use.
 type Linker struct {
 	mu    sync.Mutex
 	d     *Data
@@ -46,6 +48,13 @@ type Linker struct {
 	gone   map[int64]int64 // absorbed cluster -> the one that absorbed it
 	rng    *rand.Rand
 	keyBuf []string
+	// gsize counts each group's live records, gmembers lists its records
+	// (removed ones too), for family evidence (AddGroup).
+	gsize    []int32
+	gmembers [][]int32
+	// famTerm is the family evidence of pairs that merged or went to
+	// review, for Explain.
+	famTerm map[uint64]Term
 }
 
 // Merge is one merge a link made: cluster Absorbed joined Into, proposed
@@ -103,7 +112,9 @@ func NewLinker(d *Data, opt Options, m *Model, cluster []int64) (*Linker, error)
 		l.cluster[i] = c
 		l.join(c, int32(i))
 	}
+	l.indexGroups()
 	l.rules = make([]*ruleIndex, len(opt.Rules))
+	keys := sortKeys(n, opt.SortKey)
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for ri := range opt.Rules {
@@ -111,7 +122,7 @@ func NewLinker(d *Data, opt Options, m *Model, cluster []int64) (*Linker, error)
 		slots <- struct{}{}
 		go func() {
 			defer func() { <-slots; wg.Done() }()
-			l.rules[ri] = buildRuleIndex(d, opt.Rules[ri], opt.MaxBlock, opt.SortKey)
+			l.rules[ri] = buildRuleIndex(d, opt.Rules[ri], opt.MaxBlock, keys)
 		}()
 	}
 	wg.Wait()
@@ -209,23 +220,16 @@ func (l *Linker) Learn(same [][2]int) int {
 
 // Add appends a record (values as Data.Add takes them) in cluster c (or
 // the cluster that absorbed c) and links it. Pairs from lo up that end in
-// different clusters are returned for review.
+// different clusters are returned for review. It is linked alone, with
+// no family evidence: AddGroup links the members of a case together.
 func (l *Linker) Add(id, group string, values []string, c int64, lo float64) (Linked, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	c = l.current(c)
-	if err := l.d.Add(id, group, values); err != nil {
+	res, err := l.add([]Arrival{{ID: id, Group: group, Values: values, Cluster: c}}, lo, false)
+	if err != nil {
 		return Linked{}, err
 	}
-	x := int32(l.d.Len() - 1)
-	l.d.extend()
-	l.cluster = append(l.cluster, c)
-	l.dead = append(l.dead, false)
-	l.live++
-	l.join(c, x)
-	res := l.link(x, lo)
-	l.index(x)
-	return res, nil
+	return res[0], nil
 }
 
 // AddRecord adds and links a muster registration (the Linker's data made by
@@ -245,6 +249,9 @@ func (l *Linker) Remove(i int) {
 	}
 	l.dead[i] = true
 	l.live--
+	if g := l.d.Group[i]; g >= 0 {
+		l.gsize[g]--
+	}
 	c := l.cluster[i]
 	ms := slices.DeleteFunc(l.members[c], func(x int32) bool { return x == int32(i) })
 	if len(ms) == 0 {
@@ -295,11 +302,16 @@ func (l *Linker) NumClusters() int {
 	return len(l.members)
 }
 
-// Explain lays out, field by field, why records i and j score as they do.
+// Explain lays out, field by field, why records i and j score as they do,
+// and the family evidence when AddGroup found some for the pair.
 func (l *Linker) Explain(i, j int) []Term {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return explain(l.d, l.model, min(i, j), max(i, j))
+	out := explain(l.d, l.model, min(i, j), max(i, j))
+	if t, ok := l.famTerm[pairOf(int32(i), int32(j))]; ok {
+		out = append(out, t)
+	}
+	return out
 }
 
 // prior is the log2 prior odds that two random records match, for the
@@ -352,110 +364,6 @@ func (l *Linker) score(x, y int32, prior float64) (logit float64, veto bool) {
 	return weightOf(l.d, l.model, i, g) + prior, v
 }
 
-// link scores record x against its candidates and merges its cluster as
-// the batch clustering would, strongest pair first.
-func (l *Linker) link(x int32, lo float64) Linked {
-	res := Linked{Record: int(x)}
-	cands := l.candidates(x)
-	res.Candidates = len(cands)
-	prior := l.prior()
-	type scored struct {
-		y int32
-		w float64
-	}
-	var edges, doubtful []scored
-	loW := math.Inf(1)
-	if lo > 0 && lo < 1 {
-		loW = math.Log2(lo / (1 - lo))
-	}
-	for _, y := range cands {
-		w, veto := l.score(x, y, prior)
-		if veto {
-			continue
-		}
-		if w >= l.minW {
-			edges = append(edges, scored{y, w})
-		}
-		if w >= loW {
-			doubtful = append(doubtful, scored{y, w})
-		}
-	}
-	order := func(a, b scored) int {
-		if c := cmp.Compare(b.w, a.w); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.y, b.y)
-	}
-	slices.SortFunc(edges, order)
-	const maxCross, samples = 1024, 256
-	// Refusals are counted once per pair of clusters, as the batch counts
-	// them per pair of people.
-	refused := map[[2]int64]bool{}
-	refuse := func(a, b int64) {
-		if k := [2]int64{min(a, b), max(a, b)}; !refused[k] {
-			refused[k] = true
-			res.Refused++
-		}
-	}
-	for _, e := range edges {
-		a, b := l.cluster[x], l.cluster[e.y]
-		if a == b {
-			continue
-		}
-		if l.forbidden(a, b) {
-			refuse(a, b)
-			continue
-		}
-		ma, mb := l.members[a], l.members[b]
-		sum, cnt, veto := 0.0, 0, false
-		check := func(p, q int32) {
-			w, v := l.score(p, q, prior)
-			if v {
-				veto = true
-				return
-			}
-			sum += prob(w)
-			cnt++
-		}
-		if len(ma)*len(mb) <= maxCross {
-		all:
-			for _, p := range ma {
-				for _, q := range mb {
-					if check(p, q); veto {
-						break all
-					}
-				}
-			}
-		} else {
-			for range samples {
-				if check(ma[l.rng.IntN(len(ma))], mb[l.rng.IntN(len(mb))]); veto {
-					break
-				}
-			}
-		}
-		if veto {
-			refuse(a, b)
-			continue
-		}
-		if cnt == 0 || sum/float64(cnt) < l.opt.Link {
-			continue
-		}
-		into, gone := min(a, b), max(a, b)
-		l.merge(into, gone)
-		res.Merges = append(res.Merges, Merge{Into: into, Absorbed: gone, I: int(x), J: int(e.y), Prob: prob(e.w)})
-	}
-	res.Cluster = l.cluster[x]
-	slices.SortFunc(doubtful, order)
-	for _, s := range doubtful {
-		a, b := l.cluster[x], l.cluster[s.y]
-		if a == b || l.forbidden(a, b) {
-			continue
-		}
-		res.Review = append(res.Review, ReviewPair{I: int(x), J: int(s.y), Prob: prob(s.w)})
-	}
-	return res
-}
-
 // current follows cluster c through the merges that absorbed it.
 func (l *Linker) current(c int64) int64 {
 	for {
@@ -495,45 +403,6 @@ type ruleIndex struct {
 type addedBlock struct {
 	ids    []int32
 	sorted bool
-}
-
-func buildRuleIndex(d *Data, rule Rule, maxBlock int, sortKey func(int) string) *ruleIndex {
-	type kr struct {
-		h uint64
-		r int32
-	}
-	var krs []kr
-	var buf []string
-	for i := range d.Len() {
-		buf = rule.Keys(d, i, buf[:0])
-		for k, key := range buf {
-			if indexOf(buf[:k], key) < 0 {
-				krs = append(krs, kr{maphash.String(seed, key), int32(i)})
-			}
-		}
-	}
-	slices.SortFunc(krs, func(a, b kr) int {
-		if c := cmp.Compare(a.h, b.h); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.r, b.r)
-	})
-	ix := &ruleIndex{rule: rule, ids: make([]int32, len(krs)), more: map[uint64]*addedBlock{}}
-	for k, x := range krs {
-		if k == 0 || x.h != krs[k-1].h {
-			ix.keys = append(ix.keys, x.h)
-			ix.start = append(ix.start, int32(k))
-		}
-		ix.ids[k] = x.r
-	}
-	ix.start = append(ix.start, int32(len(krs)))
-	krs = nil
-	for k := range ix.keys {
-		if b := ix.ids[ix.start[k]:ix.start[k+1]]; len(b) > maxBlock {
-			sortBySortKey(b, sortKey)
-		}
-	}
-	return ix
 }
 
 // sortBySortKey orders records by sort key, then by index.
