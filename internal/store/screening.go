@@ -503,19 +503,15 @@ type ScreeningCounts struct {
 	Confirmed     int `json:"confirmed"`
 }
 
-func (s *Store) screeningCounts(ctx context.Context, scope Scope) (ScreeningCounts, error) {
-	var c ScreeningCounts
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM screened x JOIN persons p ON p.id = x.person_id WHERE p.merged_into IS NULL AND ($1 = '' OR p.partner = $1)`, scope.Partner).Scan(&c.Screened)
-	if err != nil {
-		return c, err
-	}
-	err = s.db.QueryRowContext(ctx, `SELECT
+func (s *Store) hitCounts(ctx context.Context, scope Scope, c *ScreeningCounts) error {
+	// From the hits (few) to their people by key; the other way round
+	// reads the people's table.
+	return s.db.QueryRowContext(ctx, `SELECT
 		COUNT(CASE WHEN h.state = 'pending' THEN 1 END),
 		COUNT(DISTINCT CASE WHEN h.state = 'pending' THEN h.person_id END),
 		COUNT(CASE WHEN h.state = 'escalated' THEN 1 END),
 		COUNT(CASE WHEN h.state = 'false_positive' THEN 1 END),
 		COUNT(DISTINCT CASE WHEN h.state = 'confirmed' THEN h.person_id END)
-		FROM hits h JOIN persons p ON p.id = h.person_id WHERE p.merged_into IS NULL AND ($1 = '' OR p.partner = $1)`, scope.Partner).
+		FROM hits h WHERE EXISTS (SELECT 1 FROM persons p WHERE p.id = h.person_id AND p.merged_into IS NULL AND ($1 = '' OR p.partner = $1))`, scope.Partner).
 		Scan(&c.PendingHits, &c.PeoplePending, &c.Escalated, &c.Cleared, &c.Confirmed)
-	return c, err
 }

@@ -123,15 +123,21 @@ func (s *Store) status(ctx context.Context, scope Scope) (*Status, error) {
 	for _, c := range st.Categories {
 		st.Counts[c] = map[muster.Stage]int{}
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT category, stage, COUNT(*) FROM persons WHERE merged_into IS NULL AND ($1 = '' OR partner = $1) GROUP BY category, stage`, scope.Partner)
+	// One pass over the live people's index, with each person's
+	// registrations and screening looked up by key: joins from
+	// registrations or screened to persons read the people's table pages.
+	rows, err := s.db.QueryContext(ctx, `SELECT p.category, p.stage, COUNT(*),
+		CAST(SUM((SELECT COUNT(*) FROM registrations r WHERE r.person_id = p.id)) AS BIGINT),
+		CAST(SUM(CASE WHEN EXISTS (SELECT 1 FROM screened x WHERE x.person_id = p.id) THEN 1 ELSE 0 END) AS BIGINT)
+		FROM persons p WHERE p.merged_into IS NULL AND ($1 = '' OR p.partner = $1) GROUP BY p.category, p.stage`, scope.Partner)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var cat, stage string
-		var n int
-		if err := rows.Scan(&cat, &stage, &n); err != nil {
+		var n, regs, screened int
+		if err := rows.Scan(&cat, &stage, &n, &regs, &screened); err != nil {
 			return nil, err
 		}
 		c := muster.Category(cat)
@@ -144,15 +150,14 @@ func (s *Store) status(ctx context.Context, scope Scope) (*Status, error) {
 		}
 		st.Counts[c][muster.Stage(stage)] += n
 		st.add(muster.Stage(stage), n)
+		st.Registrations += regs
+		st.Screening.Screened += screened
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM registrations r JOIN persons p ON p.id = r.person_id WHERE ($1 = '' OR p.partner = $1)`, scope.Partner).Scan(&st.Registrations); err != nil {
-		return nil, err
-	}
 
-	if st.Screening, err = s.screeningCounts(ctx, scope); err != nil {
+	if err := s.hitCounts(ctx, scope, &st.Screening); err != nil {
 		return nil, err
 	}
 	hour := now.Truncate(time.Hour)
