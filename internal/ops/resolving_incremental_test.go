@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"flag"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"muster"
 	"muster/internal/demo"
 	"muster/internal/intake"
+	"muster/internal/resolve"
 	"muster/internal/store"
 	"muster/internal/store/storetest"
 )
@@ -18,7 +21,7 @@ import (
 // background returns about n registrations of the demo's synthetic
 // families, read through intake as an import would read them: a model
 // needs a population to learn from (MinModelRecords).
-func background(t *testing.T, n int) []muster.Record {
+func background(t testing.TB, n int) []muster.Record {
 	t.Helper()
 	gen := demo.New(demo.Config{Seed: 5, Families: n, DupRate: 0.3})
 	var rows []demo.Row
@@ -39,7 +42,7 @@ func background(t *testing.T, n int) []muster.Record {
 	return res.Records
 }
 
-func openTestStore(t *testing.T, dsn string) *store.Store {
+func openTestStore(t testing.TB, dsn string) *store.Store {
 	t.Helper()
 	kek := make([]byte, 32)
 	rand.Read(kek)
@@ -382,4 +385,47 @@ func TestResolveIncrementalFamilies(t *testing.T) {
 		}
 		checkResolveConsistent(t, s)
 	})
+}
+
+// BenchmarkResolverBuild is what each muster import pays before it links
+// anything: the Linker built from the store's registrations (read and
+// decrypted, then indexed), on SQLite, for -ops.build registrations.
+func BenchmarkResolverBuild(b *testing.B) {
+	ctx := context.Background()
+	s := openTestStore(b, storetest.DSN(b, "sqlite"))
+	r := NewResolver(s)
+	if _, err := r.Resolve(ctx, "t", importAll(b, s, background(b, *buildN))); err != nil {
+		b.Fatal(err)
+	}
+	body, err := s.ResolveModel(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	model, err := resolve.LoadModel(body)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var read time.Duration
+	for b.Loop() {
+		t := time.Now()
+		if _, err := s.LiveRegistrations(ctx); err != nil {
+			b.Fatal(err)
+		}
+		read += time.Since(t)
+		r := NewResolver(s)
+		if err := r.build(ctx, model); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(read.Seconds()/float64(b.N), "read-s/op")
+}
+
+var buildN = flag.Int("ops.build", 20_000, "BenchmarkResolverBuild: registrations in the store")
+
+func importAll(t testing.TB, s *store.Store, recs []muster.Record) []int64 {
+	ir, err := s.Import(context.Background(), "t", recs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ir.People
 }

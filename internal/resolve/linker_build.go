@@ -2,6 +2,7 @@ package resolve
 
 import (
 	"cmp"
+	"fmt"
 	"hash/maphash"
 	"runtime"
 	"slices"
@@ -146,22 +147,65 @@ func buildRuleIndex(d *Data, rule Rule, maxBlock int, keys []string) *ruleIndex 
 
 // AddRecords appends n registrations (record(i) gives the i-th) as
 // AddRecord does, one after another, with their values (names normalised,
-// dates written) made on all cores.
+// dates written) made on all cores, and interned a field per core.
 func AddRecords(d *Data, n int, record func(i int) *muster.Record) error {
-	type row struct {
-		id, group string
-		v         []string
-	}
-	rows := make([]row, n)
+	ids, groups, rows := make([]string, n), make([]string, n), make([][]string, n)
 	parallel(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			rows[i].id, rows[i].group, rows[i].v = RecordValues(record(i))
+			ids[i], groups[i], rows[i] = RecordValues(record(i))
 		}
 	})
-	for i := range rows {
-		if err := d.Add(rows[i].id, rows[i].group, rows[i].v); err != nil {
-			return err
+	return d.addRows(ids, groups, rows)
+}
+
+// addRows appends records as Data.Add does, each field's values interned
+// on a core of its own: the fields' dictionaries are independent.
+func (d *Data) addRows(ids, groups []string, rows [][]string) error {
+	for k, v := range rows {
+		if len(v) != len(d.Fields) {
+			return fmt.Errorf("record %d: %d values for %d fields", len(d.IDs)+k+1, len(v), len(d.Fields))
 		}
 	}
+	d.IDs = append(d.IDs, ids...)
+	for _, group := range groups {
+		g := int32(-1)
+		if group != "" {
+			var ok bool
+			if g, ok = d.groups[group]; !ok {
+				g = int32(len(d.groups))
+				d.groups[group] = g
+			}
+		}
+		d.Group = append(d.Group, g)
+	}
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for f := range d.Fields {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			vals := slices.Grow(d.vals[f], len(rows))
+			for _, row := range rows {
+				v := row[f]
+				if v == "" {
+					vals = append(vals, -1)
+					continue
+				}
+				id, ok := d.index[f][v]
+				if !ok {
+					id = int32(len(d.dict[f]))
+					d.index[f][v] = id
+					d.dict[f] = append(d.dict[f], v)
+					d.count[f] = append(d.count[f], 0)
+				}
+				d.count[f][id]++
+				d.nonNull[f]++
+				vals = append(vals, id)
+			}
+			d.vals[f] = vals
+		}()
+	}
+	wg.Wait()
 	return nil
 }
