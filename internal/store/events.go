@@ -363,10 +363,24 @@ func (s *Store) Events(ctx context.Context, f EventFilter) ([]muster.Event, erro
 	if f.Limit <= 0 {
 		f.Limit = 1000
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, id, at, actor, type, COALESCE(person_id, 0), COALESCE(case_id, 0), from_stage, to_stage, sealed, hash
-		FROM events
-		WHERE seq > $1 AND ($2 = 0 OR person_id = $2) AND ($3 = 0 OR case_id = $3) AND ($4 = '' OR type = $4) AND ($5 = '' OR partner = $5)
-		ORDER BY seq LIMIT $6`, f.AfterSeq, f.PersonID, f.CaseID, f.Type, f.Partner, f.Limit)
+	// Only the filters given are in the statement: "($2 = 0 OR person_id
+	// = $2)" keeps the planner from the person's index, and a person's
+	// page then scanned the whole log.
+	q := `SELECT seq, id, at, actor, type, COALESCE(person_id, 0), COALESCE(case_id, 0), from_stage, to_stage, sealed, hash FROM events WHERE seq > $1`
+	args := []any{f.AfterSeq}
+	for _, c := range []struct {
+		col string
+		set bool
+		v   any
+	}{{"person_id", f.PersonID != 0, f.PersonID}, {"case_id", f.CaseID != 0, f.CaseID}, {"type", f.Type != "", f.Type}, {"partner", f.Partner != "", f.Partner}} {
+		if c.set {
+			args = append(args, c.v)
+			q += fmt.Sprintf(" AND %s = $%d", c.col, len(args))
+		}
+	}
+	args = append(args, f.Limit)
+	q += fmt.Sprintf(" ORDER BY seq LIMIT $%d", len(args))
+	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
