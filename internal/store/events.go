@@ -363,24 +363,15 @@ func (s *Store) Events(ctx context.Context, f EventFilter) ([]muster.Event, erro
 	if f.Limit <= 0 {
 		f.Limit = 1000
 	}
-	// Only the filters given are in the statement: "($2 = 0 OR person_id
-	// = $2)" keeps the planner from the person's index, and a person's
-	// page then scanned the whole log.
-	q := `SELECT seq, id, at, actor, type, COALESCE(person_id, 0), COALESCE(case_id, 0), from_stage, to_stage, sealed, hash FROM events WHERE seq > $1`
-	args := []any{f.AfterSeq}
-	for _, c := range []struct {
-		col string
-		set bool
-		v   any
-	}{{"person_id", f.PersonID != 0, f.PersonID}, {"case_id", f.CaseID != 0, f.CaseID}, {"type", f.Type != "", f.Type}, {"partner", f.Partner != "", f.Partner}} {
-		if c.set {
-			args = append(args, c.v)
-			q += fmt.Sprintf(" AND %s = $%d", c.col, len(args))
-		}
-	}
-	args = append(args, f.Limit)
-	q += fmt.Sprintf(" ORDER BY seq LIMIT $%d", len(args))
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	w := &where{}
+	after := w.arg(f.AfterSeq)
+	w.eq("person_id", f.PersonID != 0, f.PersonID)
+	w.eq("case_id", f.CaseID != 0, f.CaseID)
+	w.eq("type", f.Type != "", f.Type)
+	w.eq("partner", f.Partner != "", f.Partner)
+	q := `SELECT seq, id, at, actor, type, COALESCE(person_id, 0), COALESCE(case_id, 0), from_stage, to_stage, sealed, hash
+		FROM events WHERE seq > ` + after + w.String() + ` ORDER BY seq LIMIT ` + w.arg(f.Limit)
+	rows, err := s.db.QueryContext(ctx, q, w.args...)
 	if err != nil {
 		return nil, err
 	}

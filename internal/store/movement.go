@@ -740,10 +740,13 @@ type CallFilter struct {
 // Calls lists the current calls (without their passes) in window order,
 // limited to what the caller's scope may see.
 func (s *Store) Calls(ctx context.Context, f CallFilter) ([]CallForward, error) {
+	w := &where{}
+	w.eq("c.partner", f.Partner != "", f.Partner)
+	w.eq("cf.gate", f.Gate != "", f.Gate)
+	w.eq("cf.case_id", f.CaseID != 0, f.CaseID)
 	rows, err := s.db.QueryContext(ctx, `SELECT cf.case_id, cf.gate, cf.start_at, cf.end_at, cf.people, cf.pass_id, cf.state, cf.no_shows
 		FROM callforward cf JOIN cases c ON c.id = cf.case_id
-		WHERE ($1 = '' OR c.partner = $1) AND ($2 = '' OR cf.gate = $2) AND ($3 = 0 OR cf.case_id = $3)
-		ORDER BY cf.start_at, cf.gate, cf.case_id`, f.Partner, f.Gate, f.CaseID)
+		WHERE TRUE`+w.String()+` ORDER BY cf.start_at, cf.gate, cf.case_id`, w.args...)
 	if err != nil {
 		return nil, err
 	}

@@ -809,9 +809,14 @@ func (s *Store) People(ctx context.Context, f PeopleFilter) ([]*muster.Person, e
 		}
 		ids = " AND id IN (" + strings.Join(parts, ",") + ")"
 	}
+	w := &where{}
+	after := w.arg(f.AfterID)
+	w.eq("partner", f.Partner != "", f.Partner)
+	w.eq("case_id", f.CaseID != 0, f.CaseID)
+	w.eq("stage", f.Stage != "", string(f.Stage))
+	w.eq("category", f.Category != "", string(f.Category))
 	rows, err := s.db.QueryContext(ctx, `SELECT `+personCols+` FROM persons
-		WHERE merged_into IS NULL AND ($1 = '' OR partner = $1) AND ($2 = 0 OR case_id = $2) AND ($3 = '' OR stage = $3) AND ($4 = '' OR category = $4) AND id > $5`+ids+`
-		ORDER BY id LIMIT $6`, f.Partner, f.CaseID, string(f.Stage), string(f.Category), f.AfterID, f.Limit)
+		WHERE merged_into IS NULL AND id > `+after+w.String()+ids+` ORDER BY id LIMIT `+w.arg(f.Limit), w.args...)
 	if err != nil {
 		return nil, err
 	}

@@ -429,10 +429,14 @@ func (s *Store) Hits(ctx context.Context, f HitFilter) ([]HitRecord, error) {
 	if f.Limit <= 0 {
 		f.Limit = 1 << 30
 	}
+	w := &where{}
+	w.eq("h.state", f.State != "", f.State)
+	w.eq("h.person_id", f.PersonID != 0, f.PersonID)
+	w.eq("p.partner", f.Partner != "", f.Partner)
+	w.eq("h.id", f.ID != 0, f.ID)
 	rows, err := s.db.QueryContext(ctx, `SELECT h.id, h.person_id, h.list, h.entry_id, h.score, h.state, h.sealed, h.created, h.updated
 		FROM hits h JOIN persons p ON p.id = h.person_id
-		WHERE ($1 = '' OR h.state = $1) AND ($2 = 0 OR h.person_id = $2) AND ($3 = '' OR p.partner = $3) AND ($4 = 0 OR h.id = $4) AND p.merged_into IS NULL
-		ORDER BY h.score DESC, h.id LIMIT $5`, f.State, f.PersonID, f.Partner, f.ID, f.Limit)
+		WHERE p.merged_into IS NULL`+w.String()+` ORDER BY h.score DESC, h.id LIMIT `+w.arg(f.Limit), w.args...)
 	if err != nil {
 		return nil, err
 	}
