@@ -59,7 +59,8 @@ func (l *Linker) AddCase(recs []*muster.Record, clusters []int64, lo float64) ([
 	return l.AddGroup(rs, lo)
 }
 
-// indexGroups counts and lists the records of each group.
+// indexGroups counts and lists the records of each group (a new Linker's,
+// none removed yet).
 func (l *Linker) indexGroups() {
 	d := l.d
 	l.gsize = make([]int32, len(d.groups))
@@ -82,11 +83,6 @@ func (l *Linker) indexGroups() {
 	for i, g := range d.Group {
 		if g >= 0 {
 			l.gmembers[g] = append(l.gmembers[g], int32(i))
-		}
-	}
-	for i := range l.dead {
-		if l.dead[i] && d.Group[i] >= 0 {
-			l.gsize[d.Group[i]]--
 		}
 	}
 }

@@ -42,7 +42,8 @@ func TestLinkerFamilyEvidence(t *testing.T) {
 		same   [][2]string // source ids that end as one person
 		apart  [][2]string // and as two
 		review [][2]string // pairs queued for a reviewer
-		differ int         // how many of same, apart, review fail record by record
+		family [][2]string // pairs whose explanation gives family evidence
+		differ int         // how many of same, apart, review, family fail record by record
 	}{{
 		name: "a family of four, its children matching weakly, merges as a family",
 		arrive: []muster.Record{
@@ -53,7 +54,8 @@ func TestLinkerFamilyEvidence(t *testing.T) {
 		},
 		same:   [][2]string{{"c1", "m1"}, {"c2", "m2"}, {"c3", "m3"}, {"c4", "m4"}},
 		apart:  [][2]string{{"c3", "c4"}, {"m1", "m2"}},
-		differ: 2,
+		family: [][2]string{{"c3", "m3"}},
+		differ: 3,
 	}, {
 		name: "the only match between two unrelated families is held for review",
 		arrive: []muster.Record{
@@ -63,7 +65,8 @@ func TestLinkerFamilyEvidence(t *testing.T) {
 		},
 		apart:  [][2]string{{"d1", "e1"}, {"d2", "e2"}, {"d3", "e3"}},
 		review: [][2]string{{"d1", "e1"}},
-		differ: 2,
+		family: [][2]string{{"d1", "e1"}},
+		differ: 3,
 	}, {
 		// One registration of a case of one: no family to weigh.
 		name: "a lone registration links as record by record",
@@ -165,6 +168,14 @@ func TestLinkerFamilyEvidence(t *testing.T) {
 					i, j := index[p[0]], index[p[1]]
 					if !queued[[2]int{min(i, j), max(i, j)}] {
 						failed = append(failed, "not queued "+p[0]+" "+p[1]+explain(p))
+					}
+				}
+				for _, p := range tt.family {
+					// The evidence's term, not the family name's.
+					if !slices.ContainsFunc(l.Explain(index[p[0]], index[p[1]]), func(t Term) bool {
+						return t.Field == "family" && t.A == "" && t.B == "" && t.Weight != 0
+					}) {
+						failed = append(failed, "no family evidence "+p[0]+" "+p[1]+explain(p))
 					}
 				}
 				return failed
