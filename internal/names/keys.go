@@ -79,11 +79,13 @@ func Keys(p *Prepared) []string {
 			if aStrong && bStrong {
 				continue
 			}
-			x, y := a.skel, b.skel
-			if x > y {
-				x, y = y, x
+			for _, x := range pairSkels(a, aStrong) {
+				for _, y := range pairSkels(b, bStrong) {
+					if x != y {
+						keys = append(keys, "p:"+min(x, y)+"+"+max(x, y))
+					}
+				}
 			}
-			keys = append(keys, "p:"+x+"+"+y)
 		}
 	}
 	// Adjacent pairs written as one word.
@@ -200,4 +202,53 @@ func appendAcronymKeys(keys []string, p *Prepared) []string {
 		keys = append(keys, "a:"+string(without[:nwo]))
 	}
 	return keys
+}
+
+// pairSkels are the skeletons a token takes part in pair keys with: its
+// own; without a glued article (ALAMIN with Mohamed, to meet AL-AMIN,
+// whose skeleton alone is too short to be a key); and, for a distinctive
+// token whose skeleton is too short for "d:" keys, the skeleton with
+// consonants that transliterations confuse made one (d/t, j/k, z/s, f/b,
+// m/n), so that one consonant heard differently still retrieves the name
+// beside a common one (Abdullah RAGAB, Abdallah RAJAB; Sidki AYAN, Sitki
+// AYAN). The pair keeps this key specific where the merged skeleton alone
+// would retrieve much of a list.
+func pairSkels(t *ptok, strong bool) []string {
+	out := []string{t.skel}
+	if t.alt != nil {
+		if s := string(skeleton(t.alt.code[:t.alt.n], nil)); s != "" && s != t.skel {
+			out = append(out, s)
+		}
+	}
+	if strong && len(t.skel) < minDelSkel {
+		out = append(out, "~"+mergeSkel(t.skel))
+		if hasDhTh(t.code[:t.n]) {
+			// GHATHAFI read as Arabic: th is t, then merged with d.
+			if a := mergeSkel(string(skeletonV(t.code[:t.n], nil, true))); a != mergeSkel(t.skel) {
+				out = append(out, "~"+a)
+			}
+		}
+	}
+	return out
+}
+
+// mergeSkel maps each consonant of a skeleton to one of its confusable
+// group.
+func mergeSkel(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		switch c {
+		case 'd':
+			b[i] = 't'
+		case 'j':
+			b[i] = 'k'
+		case 'z':
+			b[i] = 's'
+		case 'f':
+			b[i] = 'b'
+		case 'm':
+			b[i] = 'n'
+		}
+	}
+	return string(b)
 }
