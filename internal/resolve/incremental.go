@@ -114,7 +114,7 @@ func NewLinker(d *Data, opt Options, m *Model, cluster []int64) (*Linker, error)
 	}
 	l.indexGroups()
 	l.rules = make([]*ruleIndex, len(opt.Rules))
-	keys := sortKeys(n, opt.SortKey)
+	rk := sortRanks(n, opt.SortKey)
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for ri := range opt.Rules {
@@ -122,7 +122,7 @@ func NewLinker(d *Data, opt Options, m *Model, cluster []int64) (*Linker, error)
 		slots <- struct{}{}
 		go func() {
 			defer func() { <-slots; wg.Done() }()
-			l.rules[ri] = buildRuleIndex(d, opt.Rules[ri], opt.MaxBlock, keys)
+			l.rules[ri] = buildRuleIndex(d, opt.Rules[ri], opt.MaxBlock, rk)
 		}()
 	}
 	wg.Wait()

@@ -17,48 +17,100 @@ import (
 // computing sort keys, each record's once per rule and capped block, and
 // looking them up through a map; as much again to sorting (key, record)
 // pairs by comparison and growing their slice. Sort keys are now computed
-// once per record on all cores, the pairs sorted by radix, and
+// and ranked once per record on all cores, the pairs sorted by radix, and
 // registrations' values made on all cores (AddRecords).
 
-// parallel calls f over [0, n) in chunks on all cores.
-func parallel(n int, f func(lo, hi int)) {
+// chunks cuts [0, n) into a part per core, or one part when n is small.
+func chunks(n int) [][2]int {
 	workers := runtime.GOMAXPROCS(0)
 	if workers == 1 || n < 4096 {
-		f(0, n)
-		return
+		return [][2]int{{0, n}}
 	}
-	chunk := (n + workers - 1) / workers
+	size := (n + workers - 1) / workers
+	var out [][2]int
+	for lo := 0; lo < n; lo += size {
+		out = append(out, [2]int{lo, min(n, lo+size)})
+	}
+	return out
+}
+
+// parallel calls f over the chunks of [0, n) on all cores.
+func parallel(n int, f func(lo, hi int)) {
 	var wg sync.WaitGroup
-	for lo := 0; lo < n; lo += chunk {
+	for _, c := range chunks(n) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			f(lo, min(n, lo+chunk))
+			f(c[0], c[1])
 		}()
 	}
 	wg.Wait()
 }
 
-// sortKeys returns every record's sort key.
-func sortKeys(n int, sortKey func(int) string) []string {
+// sortRanks ranks every record in (sort key, index) order: blocks
+// over the cap are then ordered by comparing integers, not strings that
+// in a block keyed on family name and birth year share their first words.
+// The keys are sorted once, in parts on all cores merged after.
+func sortRanks(n int, sortKey func(int) string) ranking {
 	keys := make([]string, n)
+	order := make([]int32, n)
 	parallel(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			keys[i] = sortKey(i)
+			keys[i], order[i] = sortKey(i), int32(i)
 		}
 	})
-	return keys
-}
-
-// sortByKeys orders records by sort key (keys[i] is record i's), then by
-// index, as sortBySortKey does.
-func sortByKeys(ids []int32, keys []string) {
-	slices.SortFunc(ids, func(a, b int32) int {
+	less := func(a, b int32) int {
 		if c := strings.Compare(keys[a], keys[b]); c != 0 {
 			return c
 		}
 		return cmp.Compare(a, b)
-	})
+	}
+	parallel(n, func(lo, hi int) { slices.SortFunc(order[lo:hi], less) })
+	parts := chunks(n) // sorted each, merged two by two
+	buf := make([]int32, n)
+	for len(parts) > 1 {
+		var next [][2]int
+		for k := 0; k < len(parts); k += 2 {
+			if k+1 == len(parts) {
+				next = append(next, parts[k])
+				continue
+			}
+			lo, mid, hi := parts[k][0], parts[k][1], parts[k+1][1]
+			a, b, out := order[lo:mid], order[mid:hi], buf[lo:lo]
+			for len(a) > 0 && len(b) > 0 {
+				if less(a[0], b[0]) <= 0 {
+					out, a = append(out, a[0]), a[1:]
+				} else {
+					out, b = append(out, b[0]), b[1:]
+				}
+			}
+			out = append(append(out, a...), b...)
+			copy(order[lo:hi], out)
+			next = append(next, [2]int{lo, hi})
+		}
+		parts = next
+	}
+	rank := buf
+	for r, i := range order {
+		rank[i] = int32(r)
+	}
+	return ranking{rank, order}
+}
+
+// ranking is every record's rank in (sort key, index) order, and the
+// records in that order.
+type ranking struct{ rank, order []int32 }
+
+// sort orders records as sortBySortKey does: by rank, sorted as plain
+// integers.
+func (rk ranking) sort(ids []int32) {
+	for k, i := range ids {
+		ids[k] = rk.rank[i]
+	}
+	slices.Sort(ids)
+	for k, r := range ids {
+		ids[k] = rk.order[r]
+	}
 }
 
 // keyRecord is one blocking key (hashed) of one record.
@@ -108,9 +160,9 @@ func sortKeyRecords(a []keyRecord) {
 	}
 }
 
-// buildRuleIndex indexes every record of d under rule; keys[i] is record
-// i's sort key, which orders the blocks over maxBlock.
-func buildRuleIndex(d *Data, rule Rule, maxBlock int, keys []string) *ruleIndex {
+// buildRuleIndex indexes every record of d under rule; rk, the records in
+// sort-key order, orders the blocks over maxBlock.
+func buildRuleIndex(d *Data, rule Rule, maxBlock int, rk ranking) *ruleIndex {
 	n := d.Len()
 	var krs []keyRecord
 	var buf []string
@@ -139,7 +191,7 @@ func buildRuleIndex(d *Data, rule Rule, maxBlock int, keys []string) *ruleIndex 
 	ix.start = append(ix.start, int32(len(krs)))
 	for k := range ix.keys {
 		if b := ix.ids[ix.start[k]:ix.start[k+1]]; len(b) > maxBlock {
-			sortByKeys(b, keys)
+			rk.sort(b)
 		}
 	}
 	return ix

@@ -3,9 +3,11 @@ package resolve
 import (
 	"cmp"
 	"context"
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	gocmp "github.com/google/go-cmp/cmp"
@@ -13,11 +15,17 @@ import (
 	"muster"
 )
 
+var buildN = flag.Int("linker.build", 0, "BenchmarkLinkerBuild: build over this many synthetic registrations instead")
+
 // BenchmarkLinkerBuild is what a new process (each muster import) pays
 // before it links anything: every registration added to the data, then the
 // Linker's indexes built. The model is trained outside the timer.
 func BenchmarkLinkerBuild(b *testing.B) {
-	for _, n := range []int{10_000, 100_000} {
+	sizes := []int{10_000, 100_000}
+	if *buildN > 0 {
+		sizes = []int{*buildN}
+	}
+	for _, n := range sizes {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			recs, truth := synth(n, 1)
 			td := NewRegistrations()
@@ -106,6 +114,43 @@ func TestSortKeyRecords(t *testing.T) {
 		sortKeyRecords(a)
 		if !slices.Equal(a, want) {
 			t.Errorf("n=%d: radix order differs", n)
+		}
+	}
+}
+
+// TestSortRanks: ranks follow (sort key, index) order, over parts sorted
+// on several cores and merged, many records to a key.
+func TestSortRanks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{7, 5000, 50_001} {
+		keys := make([]string, n)
+		for i := range keys {
+			keys[i] = fmt.Sprintf("rahimi %d", rng.IntN(n/4+1))
+		}
+		want := make([]int32, n)
+		for i := range want {
+			want[i] = int32(i)
+		}
+		slices.SortStableFunc(want, func(a, b int32) int { return strings.Compare(keys[a], keys[b]) })
+		rk := sortRanks(n, func(i int) string { return keys[i] })
+		got := make([]int32, n)
+		for i, r := range rk.rank {
+			got[r] = int32(i)
+		}
+		if !slices.Equal(got, want) || !slices.Equal(rk.order, want) {
+			t.Errorf("n=%d: rank order differs from (key, index) order", n)
+		}
+		// A block: every third record, shuffled.
+		var block []int32
+		for i := n - 1; i >= 0; i -= 3 {
+			block = append(block, int32(i))
+		}
+		rng.Shuffle(len(block), func(a, b int) { block[a], block[b] = block[b], block[a] })
+		bk := slices.Clone(block)
+		sortBySortKey(bk, func(i int) string { return keys[i] })
+		rk.sort(block)
+		if !slices.Equal(block, bk) {
+			t.Errorf("n=%d: a block sorted by rank differs from sortBySortKey", n)
 		}
 	}
 }
