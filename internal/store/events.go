@@ -99,6 +99,9 @@ type chainState struct {
 	seq    int64
 	prev   []byte
 	counts bool // an event appended may change what Status counts
+	// registry: and may change the registrations or people screened
+	// (most of Status's cost), which movement does not.
+	registry bool
 	// pending are the events appended and not yet inserted (PostgreSQL):
 	// they go in many rows per statement (flushEvents), since there each
 	// statement is a round trip and a gate sync or an import appends
@@ -153,7 +156,7 @@ func (s *Store) countsChanged(ctx context.Context, tx *sql.Tx) error {
 	if err != nil {
 		return err
 	}
-	st.counts = true
+	st.counts, st.registry = true, true
 	return nil
 }
 
@@ -165,6 +168,18 @@ func countsEvent(t string) bool {
 		return false
 	}
 	return true
+}
+
+// registryEvent reports whether an event of type t may change the number
+// of live people's registrations or of people screened: everything that
+// may move a count except movement (stages, calls, gates, flights).
+func registryEvent(t string) bool {
+	switch t {
+	case muster.EventStage, muster.EventCheckIn, EventGate, EventCalled, EventCallMoved, EventPassRevoked, EventGateToken,
+		EventFlight, EventBoarded, EventArrival, EventWeights, EventReviewDecided:
+		return false
+	}
+	return countsEvent(t)
 }
 
 // chainFor returns tx's chain state, locking the head on first use. The
@@ -207,12 +222,22 @@ func (s *Store) flushChain(ctx context.Context, tx *sql.Tx) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE chain SET seq = $1, hash = $2 WHERE id = 1`, st.seq, s.headMAC(st.seq, st.prev)); err != nil {
 		return err
 	}
-	if st.counts {
-		// Status caches its counts until this changes, whichever server
-		// of a shared database made the change.
-		_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('counts_version', $1)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, strconv.FormatInt(st.seq, 10))
-		return err
+	// Status caches its counts until these change, whichever server of a
+	// shared database made the change. The sequence number alone would not
+	// change when a transaction moves counts without an event (a
+	// re-screening that withdraws a hit).
+	version := strconv.FormatInt(st.seq, 10) + "-" + newEventID()
+	for _, v := range []struct {
+		key string
+		set bool
+	}{{"counts_version", st.counts}, {"registry_version", st.registry}} {
+		if !v.set {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ($1, $2)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, v.key, version); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -269,6 +294,7 @@ func (s *Store) appendEventPartner(ctx context.Context, tx *sql.Tx, ev *muster.E
 	}
 	st.seq, st.prev = r.seq, r.hash
 	st.counts = st.counts || countsEvent(ev.Type)
+	st.registry = st.registry || registryEvent(ev.Type)
 	ev.Seq, ev.Hash = r.seq, r.hash
 	return nil
 }

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"time"
 
 	"muster"
@@ -53,27 +51,55 @@ const uncategorised muster.Category = "uncategorised"
 // no event that may change them has been committed (the counts_version
 // that flushChain keeps in meta; any server of a shared database moves it).
 func (s *Store) Status(ctx context.Context, scope Scope) (*Status, error) {
-	var version string
-	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'counts_version'`).Scan(&version)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	var version, registry string
+	rows, err := s.db.QueryContext(ctx, `SELECT key, value FROM meta WHERE key IN ('counts_version', 'registry_version')`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if k == "counts_version" {
+			version = v
+		} else {
+			registry = v
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	now := s.now().UTC()
 	s.statusMu.Lock()
 	c, ok := s.statusCache[scope.Partner]
 	s.statusMu.Unlock()
-	if ok && c.version == version && !now.Before(c.st.At) && now.Sub(c.st.At) < statusMaxAge {
+	fresh := func(at time.Time) bool { return !now.Before(at) && now.Sub(at) < statusMaxAge }
+	if ok && c.version == version && fresh(c.st.At) {
 		return c.st.clone(), nil
 	}
-	st, err := s.status(ctx, scope)
+	// Movement (stage changes, check-ins) invalidates the counts many
+	// times a second under load; the registrations and people screened,
+	// which cost most, are kept while no registry change was committed.
+	var reg *registryCounts
+	if ok && c.registry == registry && fresh(c.registryAt) {
+		reg = &registryCounts{registrations: c.st.Registrations, screened: c.st.Screening.Screened}
+	}
+	st, err := s.status(ctx, scope, reg)
 	if err != nil {
 		return nil, err
+	}
+	entry := cachedStatus{version: version, registry: registry, registryAt: now, st: st.clone()}
+	if reg != nil {
+		entry.registryAt = c.registryAt
 	}
 	s.statusMu.Lock()
 	if s.statusCache == nil {
 		s.statusCache = map[string]cachedStatus{}
 	}
-	s.statusCache[scope.Partner] = cachedStatus{version: version, st: st.clone()}
+	s.statusCache[scope.Partner] = entry
 	s.statusMu.Unlock()
 	return st, nil
 }
@@ -84,8 +110,15 @@ const statusMaxAge = 5 * time.Second
 
 type cachedStatus struct {
 	version string
-	st      *Status
+	// registry is the registry_version the registrations and screened
+	// counts in st were computed at, at registryAt.
+	registry   string
+	registryAt time.Time
+	st         *Status
 }
+
+// registryCounts are the counts Status may reuse across movement.
+type registryCounts struct{ registrations, screened int }
 
 // clone copies st deeply enough that a caller may change the copy.
 func (st *Status) clone() *Status {
@@ -112,7 +145,9 @@ func (st *Status) clone() *Status {
 	return &c
 }
 
-func (s *Store) status(ctx context.Context, scope Scope) (*Status, error) {
+// status counts; reg, when given, are the registrations and people
+// screened, still current, so only the live people's index is read.
+func (s *Store) status(ctx context.Context, scope Scope, reg *registryCounts) (*Status, error) {
 	op, err := s.Operation(ctx)
 	if err != nil {
 		return nil, err
@@ -126,10 +161,16 @@ func (s *Store) status(ctx context.Context, scope Scope) (*Status, error) {
 	// One pass over the live people's index, with each person's
 	// registrations and screening looked up by key: joins from
 	// registrations or screened to persons read the people's table pages.
-	rows, err := s.db.QueryContext(ctx, `SELECT p.category, p.stage, COUNT(*),
+	q := `SELECT p.category, p.stage, COUNT(*),
 		CAST(SUM((SELECT COUNT(*) FROM registrations r WHERE r.person_id = p.id)) AS BIGINT),
 		CAST(SUM(CASE WHEN EXISTS (SELECT 1 FROM screened x WHERE x.person_id = p.id) THEN 1 ELSE 0 END) AS BIGINT)
-		FROM persons p WHERE p.merged_into IS NULL AND ($1 = '' OR p.partner = $1) GROUP BY p.category, p.stage`, scope.Partner)
+		FROM persons p WHERE p.merged_into IS NULL AND ($1 = '' OR p.partner = $1) GROUP BY p.category, p.stage`
+	if reg != nil {
+		st.Registrations, st.Screening.Screened = reg.registrations, reg.screened
+		q = `SELECT p.category, p.stage, COUNT(*), 0, 0
+			FROM persons p WHERE p.merged_into IS NULL AND ($1 = '' OR p.partner = $1) GROUP BY p.category, p.stage`
+	}
+	rows, err := s.db.QueryContext(ctx, q, scope.Partner)
 	if err != nil {
 		return nil, err
 	}

@@ -54,6 +54,38 @@ func TestStoreStatusCacheFollowsWrites(t *testing.T) {
 		if n, m := count(a, muster.StageApproved), count(b, muster.StageApproved); n != 2 || m != 2 {
 			t.Errorf("approved %d on a, %d on b after a's change; want 2", n, m)
 		}
+		// Registrations and people screened are kept across movement, and
+		// follow a new import or a screening at once, on either handle,
+		// right after a stage change.
+		reg := func(s *store.Store) (int, int) {
+			t.Helper()
+			st, err := s.Status(ctx, store.Scope{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st.Registrations, st.Screening.Screened
+		}
+		if r, x := reg(a); r != 3 || x != 0 {
+			t.Errorf("registrations %d, screened %d; want 3, 0", r, x)
+		}
+		if _, err := b.SetStage(ctx, "b", store.Scope{}, []int64{ps[2].ID}, muster.StageApproved, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Import(ctx, "b", family("ngo-b", "F2", 2, muster.CategoryCitizen), nil); err != nil {
+			t.Fatal(err)
+		}
+		if r, _ := reg(a); r != 5 {
+			t.Errorf("a counts %d registrations after b's import; want 5", r)
+		}
+		if _, err := a.SetStage(ctx, "a", store.Scope{}, []int64{ps[2].ID}, muster.StageWithdrawn, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.SaveScreening(ctx, "b", []store.Screening{{PersonID: ps[0].ID, Digest: []byte("d")}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if r, x := reg(a); r != 5 || x != 1 {
+			t.Errorf("after b screened one person: registrations %d, screened %d; want 5, 1", r, x)
+		}
 		// A caller may change what it was given without touching the cache.
 		st, err := a.Status(ctx, store.Scope{})
 		if err != nil {
