@@ -178,7 +178,7 @@ func BenchmarkSDNAliasRecall(b *testing.B) {
 				s   float64
 			}
 			var res []scored
-			for _, k := range m.Trans.AppendKeys(Keys(q), q) {
+			for _, k := range Keys(q) {
 				for _, i := range inv[k] {
 					if seen[i] == gen {
 						continue

@@ -183,7 +183,7 @@ var samePerson = [][2]string{
 	{"Noor Ahmad", "Nur Ahmed"},
 	{"RAHMAN, Mohamad Iqbal", "ABDUL RAHMAN, Mohamad Iqbal"}, // abdul- left out
 	{"AL-QADHAFI, Mohammed", "EL-QADDAFI, Muhammad"},
-	{"ELKADDAFI, Aisha", "QADDAFI, Aisha"}, // glued article
+	{"ELKADDAFI, Aisha", "QADDAFI, Aisha"},         // glued article
 	{"Mohammed I. ALOTAIBI", "Mohammad AL-OTAIBI"}, // glued before a vowel (SDN 2024-05)
 	{"DAQOU, Hassan bin Muhammad", "DAQQOU, Hassan Muhammad"},
 	{"میرویس", "Mirwais"},

@@ -271,17 +271,3 @@ func (t *Translations) mask(p *Prepared) uint16 {
 	}
 	return m
 }
-
-// AppendKeys appends to keys the retrieval keys of the words p's words
-// translate to, so that a name is found from its translation.
-func (t *Translations) AppendKeys(keys []string, p *Prepared) []string {
-	if t == nil {
-		return keys
-	}
-	for i := range p.toks {
-		for _, c := range t.partners[p.toks[i].id] {
-			keys = appendSkelKeys(keys, c.code[:c.n])
-		}
-	}
-	return keys
-}

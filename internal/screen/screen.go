@@ -196,8 +196,7 @@ func (c *nameCache) put(k string, v []cand) {
 func (ix *Index) candidates(qp *names.Prepared, floor float64, seen *seenSet) []cand {
 	var out []cand
 	seen.next(len(ix.names))
-	keys := ix.matcher.Trans.AppendKeys(names.Keys(qp), qp)
-	for _, k := range keys {
+	for _, k := range names.Keys(qp) {
 		for _, id := range ix.postings[k] {
 			if seen.stamp[id] == seen.gen {
 				continue
