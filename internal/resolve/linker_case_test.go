@@ -189,3 +189,38 @@ func TestLinkerFamilyEvidence(t *testing.T) {
 		})
 	}
 }
+
+// TestAddGroupAllOrNothing: a group with one malformed record adds none
+// of its records; AddCase needs a cluster per record.
+func TestAddGroupAllOrNothing(t *testing.T) {
+	bg, _ := synth(1500, 5)
+	d := NewRegistrations()
+	for k := range bg {
+		if err := AddRecord(d, &bg[k]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := Resolve(context.Background(), d, RegistrationOptions(d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := NewLinker(d, RegistrationOptions(d), res.Model, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := l.Len()
+	id, g, v := RecordValues(&bg[0])
+	if _, err := l.AddGroup([]Arrival{{ID: id, Group: g, Values: v, Cluster: 1 << 40}, {ID: "x", Group: g, Values: v[:3], Cluster: 1<<40 + 1}}, 0.5); err == nil {
+		t.Error("a record of 3 values for 10 fields: no error")
+	}
+	if _, err := l.AddCase([]*muster.Record{&bg[0], &bg[1]}, []int64{1 << 40}, 0.5); err == nil {
+		t.Error("two records, one cluster: no error")
+	}
+	if l.Len() != n {
+		t.Errorf("%d records after refused groups, want %d", l.Len(), n)
+	}
+	lk, err := l.AddGroup([]Arrival{{ID: id, Group: g, Values: v, Cluster: 1 << 40}}, 0.5)
+	if err != nil || len(lk) != 1 || lk[0].Record != n {
+		t.Errorf("a good group after them: %+v, %v", lk, err)
+	}
+}
