@@ -162,9 +162,13 @@ func (s *Store) countsChanged(ctx context.Context, tx *sql.Tx) error {
 
 // countsEvent reports whether an event of type t may change what Status
 // counts; reads, sign-ins and exports do not, and they are most events.
+// Unknown types count (a needless recount is safe, a stale count is not):
+// audited reads the web server names itself are listed here, or every
+// search emptied the cache.
 func countsEvent(t string) bool {
 	switch t {
-	case muster.EventRead, muster.EventLogin, muster.EventLoginFailed, muster.EventExport, muster.EventUserAdded, muster.EventKeyCreated:
+	case muster.EventRead, muster.EventLogin, muster.EventLoginFailed, muster.EventExport, muster.EventUserAdded, muster.EventKeyCreated,
+		"person.search", "case.read", "user.logout", "user.signout", "user.disabled", "user.totp", "resolve.review_queued":
 		return false
 	}
 	return true

@@ -203,8 +203,9 @@ func (s *Store) status(ctx context.Context, scope Scope, reg *registryCounts) (*
 	}
 	hour := now.Truncate(time.Hour)
 	since := hour.Add(-23 * time.Hour)
-	rows2, err := s.db.QueryContext(ctx, `SELECT at FROM events WHERE type = $1 AND to_stage = $2 AND at >= $3 AND ($4 = '' OR partner = $4)`,
-		muster.EventStage, string(muster.StageDeparted), since.UnixMicro(), scope.Partner)
+	// The literals match the partial index events_departed (migration 0010).
+	rows2, err := s.db.QueryContext(ctx, `SELECT at FROM events WHERE type = '`+muster.EventStage+`' AND to_stage = '`+string(muster.StageDeparted)+`'
+		AND at >= $1 AND ($2 = '' OR partner = $2)`, since.UnixMicro(), scope.Partner)
 	if err != nil {
 		return nil, err
 	}
