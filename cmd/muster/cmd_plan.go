@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"muster"
@@ -62,6 +63,9 @@ func runPlan(ctx context.Context, env *Env, args []string) error {
 		if m.To != nil {
 			moved++
 		}
+	}
+	if op, err := s.Operation(ctx); err == nil {
+		fmt.Fprintf(env.Stdout, "priorities: %s; %d per vulnerability point\n", strings.ReplaceAll(store.FormatWeights(res.Weights, op.Categories), ",", ", "), res.Weights.Vulnerability)
 	}
 	fmt.Fprintf(env.Stdout, "called %d case(s) (%d moved to a new window), %d kept their window, %d on standby, %d held for screening or approval, %d no-show(s)\n",
 		len(res.Calls), moved, len(res.Assignments)-len(res.Calls), len(res.Standby), len(res.Held), len(res.NoShows))

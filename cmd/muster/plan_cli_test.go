@@ -39,6 +39,9 @@ func TestPlanPassManifestCommands(t *testing.T) {
 		must("North", "gates", "list")
 		notices := filepath.Join(dir, "notices.csv")
 		out := must("called 3 case(s)", "plan", "--notices", notices, "--lang", "prs")
+		if !strings.Contains(out, "priorities: citizen=") {
+			t.Errorf("plan did not say the priorities it used:\n%s", out)
+		}
 		if n, _ := os.ReadFile(notices); !strings.Contains(string(n), "C-000001") || !strings.Contains(string(n), "دروازه") {
 			t.Errorf("notices:\n%s", n)
 		}
@@ -61,7 +64,10 @@ func TestPlanPassManifestCommands(t *testing.T) {
 		if code, _, _ := runCmd(t, env, "revoke", "nonsense"); code == 0 {
 			t.Error("revoke of a bad id succeeded")
 		}
-		must("called 1 case(s)", "plan")
+		must("", "operation", "--weights", "citizen=7", "--vulnerability-weight", "3")
+		if out := must("called 1 case(s)", "plan"); !strings.Contains(out, "citizen=7") || !strings.Contains(out, "3 per vulnerability point") {
+			t.Errorf("plan after new weights said:\n%s", out)
+		}
 		tok := strings.TrimSpace(must("mgt_", "gates", "token", "Abbey"))
 		if len(tok) < 40 {
 			t.Errorf("token %q", tok)

@@ -300,6 +300,8 @@ type PlanResult struct {
 	// Calls are the cases newly called or moved to a new window, each with
 	// a new pass: they need a notice.
 	Calls []CallForward
+	// Weights are the priorities the plan ordered cases by.
+	Weights schedule.Weights
 }
 
 type planPerson struct {
@@ -458,7 +460,7 @@ func (s *Store) Plan(ctx context.Context, actor string, opt PlanOptions) (*PlanR
 			cases = append(cases, c)
 		}
 		res := schedule.Replan(schedule.Config{Weights: w, Lead: opt.Lead, MaxNoShows: opt.MaxNoShows}, gates, cases, prev, now)
-		out.Result = res
+		out.Result, out.Weights = res, w
 
 		standby := map[int64]string{}
 		for _, sb := range res.Standby {
