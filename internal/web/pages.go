@@ -255,9 +255,9 @@ type searchData struct {
 	Results []*muster.Person
 	Case    *muster.Case
 	Done    bool
+	// More is set when the search found more people than it shows.
+	More bool
 }
-
-const searchLimit = 200
 
 // EventSearch records a search in the audit chain: the query and the ids
 // it showed, sealed like every event's data.
@@ -270,17 +270,22 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request, rq *request) err
 	if q != "" {
 		d.Done = true
 		var err error
-		if d.Results, err = s.store.Search(ctx, rq.scope(), q, searchLimit); err != nil {
+		// One more than shown tells whether there are more.
+		limit := s.cfg.SearchLimit
+		if d.Results, err = s.store.Search(ctx, rq.scope(), q, limit+1); err != nil {
 			return err
 		}
 		// A phone written the local way (0700 123 456) is stored in E.164;
 		// digits that match no document are tried as a phone.
 		if len(d.Results) == 0 && looksLikePhone(q) {
 			if e164, err := intake.NormalizePhone(q, "AF"); err == nil && e164 != q {
-				if d.Results, err = s.store.Search(ctx, rq.scope(), e164, searchLimit); err != nil {
+				if d.Results, err = s.store.Search(ctx, rq.scope(), e164, limit+1); err != nil {
 					return err
 				}
 			}
+		}
+		if len(d.Results) > limit {
+			d.Results, d.More = d.Results[:limit], true
 		}
 		if id, ok := store.ParseCaseRef(q); ok && strings.HasPrefix(strings.ToUpper(q), "C") {
 			if c, err := s.store.Case(ctx, rq.scope(), id); err == nil {

@@ -71,6 +71,11 @@ type Config struct {
 	// Resolver links the registrations an upload brings against everyone
 	// resolved so far (see ops.Resolver); nil makes one over Store.
 	Resolver *ops.Resolver
+	// SearchLimit is the most people a search shows; 0 means 50. A search
+	// that finds more says so and asks for a narrower one: a page of 200
+	// decrypted people for a common family name showed more than anyone
+	// reads and cost the most of any page under load.
+	SearchLimit int
 }
 
 // Server serves the UI and the API. It implements http.Handler.
@@ -107,6 +112,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.MaxFailures == 0 {
 		cfg.MaxFailures = 10
+	}
+	if cfg.SearchLimit == 0 {
+		cfg.SearchLimit = 50
 	}
 	if cfg.LockFor == 0 {
 		cfg.LockFor = 15 * time.Minute

@@ -1135,3 +1135,38 @@ func TestUsersAdmin(t *testing.T) {
 		}
 	})
 }
+
+// A search shows at most SearchLimit people and says when it found more;
+// the audit event names only the people shown.
+func TestSearchLimit(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dsn string) {
+		e := newEnv(t, dsn)
+		admin := e.client().login("admin")
+		rows := regexp.MustCompile(`<tr><td><a href="/person/`)
+		for _, c := range []struct {
+			limit int
+			says  string
+			rows  int
+		}{
+			{1, "More than 1 found: these are the first 1; narrow the search", 1},
+			{2, "2 found.", 2},
+			{50, "2 found.", 2},
+		} {
+			e.srv.cfg.SearchLimit = c.limit
+			r := admin.get("/search?q=Rahimi")
+			if r.status != 200 || !strings.Contains(r.body, c.says) {
+				t.Errorf("limit %d: %d, want %q in:\n%s", c.limit, r.status, c.says, r.body)
+			}
+			if n := len(rows.FindAllString(r.body, -1)); n != c.rows {
+				t.Errorf("limit %d: %d people shown, want %d", c.limit, n, c.rows)
+			}
+		}
+		evs, err := e.st.Events(context.Background(), store.EventFilter{Type: EventSearch})
+		if err != nil || len(evs) != 3 {
+			t.Fatalf("%d search events, %v", len(evs), err)
+		}
+		if !strings.Contains(string(evs[0].Data), `"results":1`) {
+			t.Errorf("the limited search's event: %s", evs[0].Data)
+		}
+	})
+}
