@@ -72,7 +72,7 @@ var Planted = []Listed{
 var Sources = []string{"ngo-alpha", "ngo-bravo", "consular", "webform", "mp-office"}
 
 // Header is the muster registration CSV header.
-var Header = []string{"source", "source_id", "case_ref", "relationship", "given_name", "family_name", "father_name", "full_name", "native_name", "sex", "date_of_birth", "place_of_birth", "nationalities", "passport_no", "national_id", "phone", "email", "category"}
+var Header = []string{"source", "source_id", "case_ref", "relationship", "given_name", "family_name", "father_name", "full_name", "native_name", "sex", "date_of_birth", "place_of_birth", "nationalities", "passport_no", "national_id", "phone", "email", "category", "needs"}
 
 // Row is one registration row in Header order.
 type Row []string
@@ -96,12 +96,17 @@ type person struct {
 	phone                 string
 	rel                   string
 	nat                   string
+	needs                 string // as a partner writes it ("wheelchair", "Pregnant")
 }
 
 // Generator yields rows family by family.
 type Generator struct {
 	cfg     Config
 	rnd     *rand.Rand
+	// needRnd draws declared needs apart from rnd, so that adding them left
+	// every other generated value (and the figures measured on them) as
+	// it was.
+	needRnd *rand.Rand
 	seq     map[string]int
 	family  int
 	Truth   map[string]int // source/source_id -> true person number (for measuring resolution)
@@ -113,7 +118,8 @@ func New(cfg Config) *Generator {
 	if cfg.Variation == 0 {
 		cfg.Variation = 0.7
 	}
-	return &Generator{cfg: cfg, rnd: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)), seq: map[string]int{}, Truth: map[string]int{}}
+	return &Generator{cfg: cfg, rnd: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15)),
+		needRnd: rand.New(rand.NewPCG(cfg.Seed, 0x6e65656473)), seq: map[string]int{}, Truth: map[string]int{}}
 }
 
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
@@ -200,6 +206,7 @@ func (g *Generator) Next() []Row {
 			m.phone = fmt.Sprintf("07%d%07d", r.IntN(10), r.IntN(10000000))
 		}
 	}
+	g.drawNeeds(members)
 	base := g.persons
 	g.persons += len(members)
 	src := pick(r, Sources)
@@ -212,6 +219,23 @@ func (g *Generator) Next() []Row {
 		rows = append(rows, g.rows(other, members, base, true)...)
 	}
 	return rows
+}
+
+// drawNeeds declares needs for a few people, written as partners write
+// them: an illness or injury, reduced mobility, a pregnancy (of a spouse).
+func (g *Generator) drawNeeds(members []person) {
+	r := g.needRnd
+	for i := range members {
+		m := &members[i]
+		switch x := r.Float64(); {
+		case x < 0.03:
+			m.needs = pick(r, []string{"medical", "Medical condition", "chronic illness", "injured"})
+		case x < 0.05:
+			m.needs = pick(r, []string{"wheelchair", "disabled", "reduced mobility", "blind"})
+		case x < 0.09 && m.rel == "spouse":
+			m.needs = pick(r, []string{"pregnant", "Pregnancy"})
+		}
+	}
 }
 
 func (g *Generator) rows(source string, members []person, base int, variant bool) []Row {
@@ -262,6 +286,10 @@ func (g *Generator) rows(source string, members []person, base int, variant bool
 		row[17] = ""
 		if i == 0 || r.Float64() < 0.5 {
 			row[17] = g.categoryOf(m)
+		}
+		// Another partner does not always know of a need.
+		if m.needs != "" && (!variant || g.needRnd.IntN(2) == 0) {
+			row[18] = m.needs
 		}
 		out = append(out, row)
 	}

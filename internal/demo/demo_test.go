@@ -3,6 +3,7 @@ package demo
 import (
 	"bytes"
 	"math/rand/v2"
+	"muster/internal/intake"
 	"strings"
 	"testing"
 )
@@ -55,6 +56,19 @@ func TestGenerator(t *testing.T) {
 			t.Fatalf("duplicate source id %s", key)
 		}
 		seen[key] = true
+	}
+	// A few declare needs, and every need written is one intake knows.
+	needs := 0
+	for _, r := range a {
+		if v := r[len(Header)-1]; v != "" {
+			needs++
+			if got := intake.ParseNeeds(v); len(got) != 1 || got[0] == intake.NeedOther {
+				t.Errorf("needs %q read as %v", v, got)
+			}
+		}
+	}
+	if needs < len(a)/100 || needs > len(a)/5 {
+		t.Errorf("%d of %d rows declare needs", needs, len(a))
 	}
 	for _, l := range Planted {
 		if !strings.Contains(wa.String(), l.Family) {
