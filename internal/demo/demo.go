@@ -101,8 +101,8 @@ type person struct {
 
 // Generator yields rows family by family.
 type Generator struct {
-	cfg     Config
-	rnd     *rand.Rand
+	cfg Config
+	rnd *rand.Rand
 	// needRnd draws declared needs apart from rnd, so that adding them left
 	// every other generated value (and the figures measured on them) as
 	// it was.

@@ -83,22 +83,27 @@ func (d *Data) Add(id, group string, values []string) error {
 	}
 	d.Group = append(d.Group, g)
 	for f, v := range values {
-		if v == "" {
-			d.vals[f] = append(d.vals[f], -1)
-			continue
-		}
-		id, ok := d.index[f][v]
-		if !ok {
-			id = int32(len(d.dict[f]))
-			d.index[f][v] = id
-			d.dict[f] = append(d.dict[f], v)
-			d.count[f] = append(d.count[f], 0)
-		}
-		d.count[f][id]++
-		d.nonNull[f]++
-		d.vals[f] = append(d.vals[f], id)
+		d.vals[f] = append(d.vals[f], d.intern(f, v))
 	}
 	return nil
+}
+
+// intern returns value v's number in field f's dictionary, adding it and
+// counting one more use (-1 for a missing value, which is not counted).
+func (d *Data) intern(f int, v string) int32 {
+	if v == "" {
+		return -1
+	}
+	id, ok := d.index[f][v]
+	if !ok {
+		id = int32(len(d.dict[f]))
+		d.index[f][v] = id
+		d.dict[f] = append(d.dict[f], v)
+		d.count[f] = append(d.count[f], 0)
+	}
+	d.count[f][id]++
+	d.nonNull[f]++
+	return id
 }
 
 // Len is the number of records.

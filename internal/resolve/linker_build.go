@@ -239,21 +239,7 @@ func (d *Data) addRows(ids, groups []string, rows [][]string) error {
 			defer func() { <-slots; wg.Done() }()
 			vals := slices.Grow(d.vals[f], len(rows))
 			for _, row := range rows {
-				v := row[f]
-				if v == "" {
-					vals = append(vals, -1)
-					continue
-				}
-				id, ok := d.index[f][v]
-				if !ok {
-					id = int32(len(d.dict[f]))
-					d.index[f][v] = id
-					d.dict[f] = append(d.dict[f], v)
-					d.count[f] = append(d.count[f], 0)
-				}
-				d.count[f][id]++
-				d.nonNull[f]++
-				vals = append(vals, id)
+				vals = append(vals, d.intern(f, row[f]))
 			}
 			d.vals[f] = vals
 		}()

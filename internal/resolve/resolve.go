@@ -36,7 +36,7 @@ type Options struct {
 	// (indexes into Data): same person, different people. They override the
 	// model both ways, and the must-links are labels that refine m (see
 	// refineM; LabelPrior unless LabelWeight is set).
-	LabelWeight float64
+	LabelWeight          float64
 	MustLink, CannotLink [][2]int32
 	// FamilyBonus, when set, is the log2 odds that family evidence adds
 	// to a pair across two cases that match in two members or more (by
