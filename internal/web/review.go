@@ -159,6 +159,9 @@ type pairData struct {
 type pairReg struct {
 	Person int64
 	Record muster.Record
+	// Compared marks the two registrations whose comparison queued the
+	// pair (the explanation below is theirs).
+	Compared bool
 }
 
 func (s *Server) loadPair(ctx context.Context, rq *request, id int64) (*pairData, error) {
@@ -186,7 +189,7 @@ func (s *Server) loadPair(ctx context.Context, rq *request, id int64) (*pairData
 			return nil, err
 		}
 		for _, r := range regs {
-			d.Regs = append(d.Regs, pairReg{Person: p, Record: r.Record})
+			d.Regs = append(d.Regs, pairReg{Person: p, Record: r.Record, Compared: r.ID == d.Pair.RegA || r.ID == d.Pair.RegB})
 		}
 	}
 	return d, nil

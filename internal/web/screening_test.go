@@ -125,7 +125,15 @@ func (e *env) queues() *queueFix {
 	}
 	f.pairA, f.pairB = ir.People[0], ir.People[1]
 	expl, _ := json.Marshal(pairTerms)
-	if _, err := e.st.AddReviews(ctx, "test", []store.ReviewPair{{PersonA: f.pairA, PersonB: f.pairB, Score: 0.71, Explanation: expl}}); err != nil {
+	var regOf [2]int64
+	for k, p := range []int64{f.pairA, f.pairB} {
+		regs, err := e.st.Registrations(ctx, store.Scope{}, p)
+		if err != nil || len(regs) != 1 {
+			e.t.Fatalf("registrations of %d: %v %v", p, regs, err)
+		}
+		regOf[k] = regs[0].ID
+	}
+	if _, err := e.st.AddReviews(ctx, "test", []store.ReviewPair{{PersonA: f.pairA, PersonB: f.pairB, RegA: regOf[0], RegB: regOf[1], Score: 0.71, Explanation: expl}}); err != nil {
 		e.t.Fatal(err)
 	}
 	ps, err := e.st.Reviews(ctx, store.ReviewFilter{State: store.ReviewPending})
@@ -587,6 +595,10 @@ func TestReviewQueue(t *testing.T) {
 			if !strings.Contains(r.body, s) {
 				t.Errorf("pair page lacks %q", s)
 			}
+		}
+		// The two registrations the explanation compares are marked.
+		if n := strings.Count(r.body, `<tr class="compared">`); n != 2 {
+			t.Errorf("%d registrations marked compared, want 2", n)
 		}
 		for _, p := range []int64{f.pairA, f.pairB} {
 			if reads, _ := e.st.Events(ctx, store.EventFilter{Type: muster.EventRead, PersonID: p}); len(reads) != 1 || reads[0].Actor != "user:case" {
