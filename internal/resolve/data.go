@@ -73,19 +73,24 @@ func (d *Data) Add(id, group string, values []string) error {
 		return fmt.Errorf("record %d: %d values for %d fields", len(d.IDs)+1, len(values), len(d.Fields))
 	}
 	d.IDs = append(d.IDs, id)
-	g := int32(-1)
-	if group != "" {
-		var ok bool
-		if g, ok = d.groups[group]; !ok {
-			g = int32(len(d.groups))
-			d.groups[group] = g
-		}
-	}
-	d.Group = append(d.Group, g)
+	d.Group = append(d.Group, d.groupOf(group))
 	for f, v := range values {
 		d.vals[f] = append(d.vals[f], d.intern(f, v))
 	}
 	return nil
+}
+
+// groupOf returns group's number, adding it (-1 for no group).
+func (d *Data) groupOf(group string) int32 {
+	if group == "" {
+		return -1
+	}
+	g, ok := d.groups[group]
+	if !ok {
+		g = int32(len(d.groups))
+		d.groups[group] = g
+	}
+	return g
 }
 
 // intern returns value v's number in field f's dictionary, adding it and

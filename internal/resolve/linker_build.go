@@ -220,15 +220,7 @@ func (d *Data) addRows(ids, groups []string, rows [][]string) error {
 	}
 	d.IDs = append(d.IDs, ids...)
 	for _, group := range groups {
-		g := int32(-1)
-		if group != "" {
-			var ok bool
-			if g, ok = d.groups[group]; !ok {
-				g = int32(len(d.groups))
-				d.groups[group] = g
-			}
-		}
-		d.Group = append(d.Group, g)
+		d.Group = append(d.Group, d.groupOf(group))
 	}
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, runtime.GOMAXPROCS(0))

@@ -56,6 +56,14 @@ type eventRow struct {
 	hash                   []byte
 }
 
+// eventColumns are the events table's columns in the order of eventRow.args.
+const eventColumns = `seq, id, at, actor, type, person_id, case_id, partner, from_stage, to_stage, category, sealed, hash`
+
+// args are the row's values for eventColumns.
+func (r *eventRow) args() []any {
+	return []any{r.seq, r.id, r.at, r.actor, r.typ, nullID(r.personID), nullID(r.caseID), r.partner, r.from, r.to, r.cat, r.sealed, r.hash}
+}
+
 // canonical is the byte string the chain authenticates: every column, each
 // length-prefixed, so no two different rows encode alike.
 func (r *eventRow) canonical() []byte {
@@ -123,7 +131,7 @@ func (s *Store) flushEvents(ctx context.Context, tx *sql.Tx, st *chainState) err
 	for len(st.pending) > 0 {
 		n := min(len(st.pending), eventsPerInsert)
 		var q strings.Builder
-		q.WriteString(`INSERT INTO events (seq, id, at, actor, type, person_id, case_id, partner, from_stage, to_stage, category, sealed, hash) VALUES `)
+		q.WriteString(`INSERT INTO events (` + eventColumns + `) VALUES `)
 		args := make([]any, 0, 13*n)
 		for i, r := range st.pending[:n] {
 			if i > 0 {
@@ -138,7 +146,7 @@ func (s *Store) flushEvents(ctx context.Context, tx *sql.Tx, st *chainState) err
 				q.WriteString(strconv.Itoa(13*i + j))
 			}
 			q.WriteString(")")
-			args = append(args, r.seq, r.id, r.at, r.actor, r.typ, nullID(r.personID), nullID(r.caseID), r.partner, r.from, r.to, r.cat, r.sealed, r.hash)
+			args = append(args, r.args()...)
 		}
 		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 			return err
@@ -280,12 +288,12 @@ func (s *Store) appendEventPartner(ctx context.Context, tx *sql.Tx, ev *muster.E
 	r.hash = s.vault.Chain(st.prev, r.canonical())
 	if s.dialect == SQLite {
 		if st.insert == nil {
-			if st.insert, err = tx.PrepareContext(ctx, `INSERT INTO events (seq, id, at, actor, type, person_id, case_id, partner, from_stage, to_stage, category, sealed, hash)
+			if st.insert, err = tx.PrepareContext(ctx, `INSERT INTO events (`+eventColumns+`)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`); err != nil {
 				return err
 			}
 		}
-		if _, err := st.insert.ExecContext(ctx, r.seq, r.id, r.at, r.actor, r.typ, nullID(r.personID), nullID(r.caseID), r.partner, r.from, r.to, r.cat, r.sealed, r.hash); err != nil {
+		if _, err := st.insert.ExecContext(ctx, r.args()...); err != nil {
 			return err
 		}
 	} else {

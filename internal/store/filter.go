@@ -23,9 +23,16 @@ func (w *where) arg(v any) string {
 }
 
 // eq adds " AND col = $N" when set.
-func (w *where) eq(col string, set bool, v any) {
-	if set {
-		fmt.Fprintf(&w.b, " AND %s = %s", col, w.arg(v))
+func (w *where) eq(col string, set bool, v any) { w.eqAll(set, v, col) }
+
+// eqAll adds " AND col = $N" for each of cols, all bound to v, when set.
+func (w *where) eqAll(set bool, v any, cols ...string) {
+	if !set {
+		return
+	}
+	p := w.arg(v)
+	for _, c := range cols {
+		fmt.Fprintf(&w.b, " AND %s = %s", c, p)
 	}
 }
 

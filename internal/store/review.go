@@ -128,11 +128,13 @@ func (s *Store) Reviews(ctx context.Context, f ReviewFilter) ([]ReviewPair, erro
 	if f.Limit <= 0 {
 		f.Limit = 1 << 30
 	}
+	w := &where{}
+	w.eq("r.state", f.State != "", f.State)
+	w.eq("r.id", f.ID != 0, f.ID)
+	w.eqAll(f.Partner != "", f.Partner, "a.partner", "b.partner") // a partner sees pairs of their own people only
 	rows, err := s.db.QueryContext(ctx, `SELECT r.id, r.person_a, r.person_b, r.score, r.state, r.sealed, r.created, r.reg_a, r.reg_b FROM review_pairs r
 		JOIN persons a ON a.id = r.person_a JOIN persons b ON b.id = r.person_b
-		WHERE a.merged_into IS NULL AND b.merged_into IS NULL AND ($1 = '' OR r.state = $1) AND ($2 = 0 OR r.id = $2)
-		AND ($3 = '' OR (a.partner = $3 AND b.partner = $3))
-		ORDER BY r.score DESC, r.id LIMIT $4`, f.State, f.ID, f.Partner, f.Limit)
+		WHERE a.merged_into IS NULL AND b.merged_into IS NULL`+w.String()+` ORDER BY r.score DESC, r.id LIMIT `+w.arg(f.Limit), w.args...)
 	if err != nil {
 		return nil, err
 	}

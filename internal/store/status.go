@@ -46,10 +46,12 @@ const uncategorised muster.Category = "uncategorised"
 // transactions that append the events; CheckStatus replays the event log to
 // prove they agree.
 //
-// A dashboard asks for them on every view, and counting scans every
+// A dashboard asks for them on every view, and counting reads every live
 // person, so the counts of a scope are kept for up to statusMaxAge while
 // no event that may change them has been committed (the counts_version
-// that flushChain keeps in meta; any server of a shared database moves it).
+// that flushChain keeps in meta; any server of a shared database moves
+// it). Registrations and people screened, the costly part, are kept while
+// registry_version stands still: movement moves only counts_version.
 func (s *Store) Status(ctx context.Context, scope Scope) (*Status, error) {
 	var version, registry string
 	rows, err := s.db.QueryContext(ctx, `SELECT key, value FROM meta WHERE key IN ('counts_version', 'registry_version')`)
@@ -161,16 +163,14 @@ func (s *Store) status(ctx context.Context, scope Scope, reg *registryCounts) (*
 	// One pass over the live people's index, with each person's
 	// registrations and screening looked up by key: joins from
 	// registrations or screened to persons read the people's table pages.
-	q := `SELECT p.category, p.stage, COUNT(*),
-		CAST(SUM((SELECT COUNT(*) FROM registrations r WHERE r.person_id = p.id)) AS BIGINT),
-		CAST(SUM(CASE WHEN EXISTS (SELECT 1 FROM screened x WHERE x.person_id = p.id) THEN 1 ELSE 0 END) AS BIGINT)
-		FROM persons p WHERE p.merged_into IS NULL AND ($1 = '' OR p.partner = $1) GROUP BY p.category, p.stage`
+	registry := `CAST(SUM((SELECT COUNT(*) FROM registrations r WHERE r.person_id = p.id)) AS BIGINT),
+		CAST(SUM(CASE WHEN EXISTS (SELECT 1 FROM screened x WHERE x.person_id = p.id) THEN 1 ELSE 0 END) AS BIGINT)`
 	if reg != nil {
 		st.Registrations, st.Screening.Screened = reg.registrations, reg.screened
-		q = `SELECT p.category, p.stage, COUNT(*), 0, 0
-			FROM persons p WHERE p.merged_into IS NULL AND ($1 = '' OR p.partner = $1) GROUP BY p.category, p.stage`
+		registry = `0, 0`
 	}
-	rows, err := s.db.QueryContext(ctx, q, scope.Partner)
+	rows, err := s.db.QueryContext(ctx, `SELECT p.category, p.stage, COUNT(*), `+registry+`
+		FROM persons p WHERE p.merged_into IS NULL AND ($1 = '' OR p.partner = $1) GROUP BY p.category, p.stage`, scope.Partner)
 	if err != nil {
 		return nil, err
 	}
