@@ -104,12 +104,7 @@ func (r *Resolver) full(ctx context.Context, actor string) (ResolveSummary, erro
 	if err != nil {
 		return sum, fmt.Errorf("resolved, but the linker for later imports: %w", err)
 	}
-	r.recOf = make(map[int64]int, len(run.regs))
-	r.regOf = make(map[int]int64, len(run.regs))
-	for i := range run.regs {
-		r.recOf[run.regs[i].RegID] = i
-		r.regOf[i] = run.regs[i].RegID
-	}
+	r.indexRegs(run.regs)
 	r.ours = map[int64]bool{}
 	for _, q := range run.merges {
 		r.ours[q] = true
@@ -138,13 +133,10 @@ func (r *Resolver) build(ctx context.Context, model *resolve.Model) error {
 		return err
 	}
 	person := make([]int64, len(regs))
-	r.recOf = make(map[int64]int, len(regs))
-	r.regOf = make(map[int]int64, len(regs))
 	for i := range regs {
 		person[i] = regs[i].PersonID
-		r.recOf[regs[i].RegID] = i
-		r.regOf[i] = regs[i].RegID
 	}
+	r.indexRegs(regs)
 	lk, err := resolve.NewLinker(d, resolve.RegistrationOptions(d), model, person)
 	if err != nil {
 		return err
@@ -168,6 +160,17 @@ func (r *Resolver) cannotLinks(ctx context.Context, lk *resolve.Linker) error {
 		lk.CannotLink(p[0], p[1])
 	}
 	return nil
+}
+
+// indexRegs maps registration ids to the Linker's records and back:
+// record i is regs[i].
+func (r *Resolver) indexRegs(regs []store.RegRecord) {
+	r.recOf = make(map[int64]int, len(regs))
+	r.regOf = make(map[int]int64, len(regs))
+	for i := range regs {
+		r.recOf[regs[i].RegID] = i
+		r.regOf[i] = regs[i].RegID
+	}
 }
 
 // learn refines the Linker's model with every "same person" decision on
